@@ -1,0 +1,809 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ARM LPAE page-table formats: AArch64 stage 1 and Mali LPAE.
+ *
+ * The entries written here are bit-for-bit those of the kernel's
+ * drivers/iommu/io-pgtable-arm.c for the same configuration and calls; the
+ * field names are those of the Arm ARM (VMSAv8-64 translation table
+ * descriptors, D8.3) and of the Mali MMU documentation.
+ */
+
+/**
+ * DOC: Vocabulary
+ *
+ * level
+ *	A step of the walk, numbered as the architecture does: level 3 holds
+ *	the smallest pages, level 0 (with the 4K granule) the largest span.
+ *	The walk starts at @start_level, which the input address size decides.
+ * granule
+ *	The smallest page size, 4K, 16K or 64K; also the size of every table
+ *	below the root. Each table holds granule / 8 entries.
+ * root
+ *	The table at @start_level. It may hold fewer entries than a granule
+ *	(its index has @root_bits bits) and is what TTBR or TRANSTAB points at.
+ * entry
+ *	One 64-bit descriptor: invalid (0), a table entry pointing at the next
+ *	level's table, or a leaf: a block (levels 1 and 2) or page (level 3).
+ * span
+ *	The bytes of IOVA one entry covers at a level: 2^span_lg2.
+ * table span
+ *	The IOVA range a whole table covers: the span of the entry that points
+ *	at it.
+ */
+
+#include <linux/atomic.h>
+#include <linux/bitfield.h>
+#include <linux/dma-mapping.h>
+#include <linux/gfp.h>
+#include <linux/io.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+
+#include "iopgtable-internal.h"
+
+#define LPAE_MAX_LEVELS		4
+#define LPAE_LAST_LEVEL		(LPAE_MAX_LEVELS - 1)
+#define LPAE_PTE_SIZE_LG2	3	/* sizeof(u64) */
+#define LPAE_ROOT_MIN_SIZE	64	/* TTBR alignment floor */
+
+/* Descriptor fields, common to both formats */
+#define LPAE_PTE_TYPE		GENMASK_ULL(1, 0)
+#define   LPAE_TYPE_BLOCK	1	/* leaf at levels 1 and 2; Mali: all */
+#define   LPAE_TYPE_TABLE	3	/* at levels 0 to 2 */
+#define   LPAE_TYPE_PAGE	3	/* leaf at level 3 */
+#define LPAE_PTE_ATTRINDX	GENMASK_ULL(4, 2)	/* MAIR/MEMATTR index */
+#define LPAE_PTE_NS		BIT_ULL(5)
+#define LPAE_PTE_AP_UNPRIV	BIT_ULL(6)	/* AP[1]: EL0 may access */
+#define LPAE_PTE_AP_RDONLY	BIT_ULL(7)	/* AP[2]: read-only */
+#define LPAE_PTE_SH		GENMASK_ULL(9, 8)
+#define   LPAE_SH_OS		2	/* outer shareable */
+#define   LPAE_SH_IS		3	/* inner shareable */
+#define LPAE_PTE_AF		BIT_ULL(10)	/* access flag */
+#define LPAE_PTE_NG		BIT_ULL(11)	/* not global */
+#define LPAE_PTE_OA		GENMASK_ULL(47, 12)	/* output address */
+#define LPAE_PTE_XN		GENMASK_ULL(54, 53)	/* PXN and UXN */
+#define LPAE_PTE_SW_SYNC	BIT_ULL(55)	/* software: entry made visible */
+#define LPAE_PTE_NSTABLE	BIT_ULL(63)
+
+/* Mali LPAE leaves carry stage-2 style permissions in bits 7:6 */
+#define MALI_PTE_PERM		GENMASK_ULL(7, 6)
+#define   MALI_PERM_READ	1
+#define   MALI_PERM_WRITE	2
+
+/* Attribute indexes, and the MAIR_EL1 / AS_MEMATTR bytes behind them */
+enum lpae_attr_idx {
+	LPAE_ATTR_IDX_NC,
+	LPAE_ATTR_IDX_CACHE,
+	LPAE_ATTR_IDX_DEV,
+	LPAE_ATTR_IDX_INC_OCACHE,
+};
+
+#define MAIR_ATTR_NC		0x44	/* normal, inner/outer non-cacheable */
+#define MAIR_ATTR_WBRWA		0xff	/* normal, write-back RW-allocate */
+#define MAIR_ATTR_DEVICE	0x04	/* device-nGnRE */
+#define MAIR_ATTR_INC_OWBRWA	0xf4	/* inner NC, outer write-back */
+#define MALI_MEMATTR_IMP_DEF	0x88	/* implementation-defined policy */
+#define MALI_MEMATTR_WRITE_ALLOC 0x8d
+
+#define MAIR_ATTR(idx, attr)	((u64)(attr) << ((idx) * 8))
+
+/* TCR_EL1 fields */
+#define TCR_T0SZ		GENMASK_ULL(5, 0)
+#define TCR_IRGN0		GENMASK_ULL(9, 8)
+#define TCR_ORGN0		GENMASK_ULL(11, 10)
+#define TCR_SH0			GENMASK_ULL(13, 12)
+#define TCR_TG0			GENMASK_ULL(15, 14)
+#define TCR_T1SZ		GENMASK_ULL(21, 16)
+#define TCR_IRGN1		GENMASK_ULL(25, 24)
+#define TCR_ORGN1		GENMASK_ULL(27, 26)
+#define TCR_SH1			GENMASK_ULL(29, 28)
+#define TCR_TG1			GENMASK_ULL(31, 30)
+#define TCR_IPS			GENMASK_ULL(34, 32)
+#define   TCR_RGN_NC		0
+#define   TCR_RGN_WBWA		1
+#define   TCR_SH_OS		2
+#define   TCR_SH_IS		3
+
+/* AS_TRANSTAB flags in the low bits of the root address */
+#define MALI_TRANSTAB_ADRMODE_TABLE	GENMASK_ULL(1, 0)
+#define MALI_TRANSTAB_READ_INNER	BIT_ULL(2)
+#define MALI_TRANSTAB_SHARE_OUTER	BIT_ULL(4)
+
+/**
+ * struct lpae_pgtable - an LPAE page table
+ * @iop: the core's part.
+ * @root: the root table.
+ * @root_size: bytes allocated for @root.
+ * @granule_lg2: log2 of the granule: 12, 14 or 16.
+ * @bits_per_level: index bits of a full table: @granule_lg2 - 3.
+ * @start_level: the level of @root.
+ * @root_bits: index bits of @root (0 for Mali's one-entry root).
+ * @mali: Mali LPAE encoding rather than AArch64 stage 1.
+ * @table_attrs: the non-address bits of a table entry.
+ */
+struct lpae_pgtable {
+	struct iopgtable iop;
+	u64 *root;
+	size_t root_size;
+	u8 granule_lg2;
+	u8 bits_per_level;
+	u8 start_level;
+	u8 root_bits;
+	bool mali;
+	u64 table_attrs;
+};
+
+static struct lpae_pgtable *to_lpae(struct iopgtable *iop)
+{
+	return container_of(iop, struct lpae_pgtable, iop);
+}
+
+static unsigned int lpae_span_lg2(const struct lpae_pgtable *d,
+				  unsigned int lvl)
+{
+	return d->granule_lg2 + (LPAE_LAST_LEVEL - lvl) * d->bits_per_level;
+}
+
+static unsigned int lpae_index_bits(const struct lpae_pgtable *d,
+				    unsigned int lvl)
+{
+	return lvl == d->start_level ? d->root_bits : d->bits_per_level;
+}
+
+static size_t lpae_index(const struct lpae_pgtable *d, u64 iova,
+			 unsigned int lvl)
+{
+	return (iova >> lpae_span_lg2(d, lvl)) &
+	       (BIT_ULL(lpae_index_bits(d, lvl)) - 1);
+}
+
+static size_t lpae_table_size(const struct lpae_pgtable *d, unsigned int lvl)
+{
+	return lvl == d->start_level ? d->root_size : BIT(d->granule_lg2);
+}
+
+static unsigned int lpae_leaf_type(const struct lpae_pgtable *d,
+				   unsigned int lvl)
+{
+	return lvl == LPAE_LAST_LEVEL && !d->mali ? LPAE_TYPE_PAGE :
+						    LPAE_TYPE_BLOCK;
+}
+
+static bool lpae_is_leaf(const struct lpae_pgtable *d, u64 pte,
+			 unsigned int lvl)
+{
+	return FIELD_GET(LPAE_PTE_TYPE, pte) == lpae_leaf_type(d, lvl);
+}
+
+static bool lpae_is_table(u64 pte, unsigned int lvl)
+{
+	return lvl < LPAE_LAST_LEVEL &&
+	       FIELD_GET(LPAE_PTE_TYPE, pte) == LPAE_TYPE_TABLE;
+}
+
+static u64 *lpae_table_of(u64 pte)
+{
+	return phys_to_virt(pte & LPAE_PTE_OA);
+}
+
+/* The leaf level for pages of 2^@pgsize_lg2 bytes. */
+static unsigned int lpae_leaf_level(const struct lpae_pgtable *d,
+				    unsigned int pgsize_lg2)
+{
+	return LPAE_LAST_LEVEL -
+	       (pgsize_lg2 - d->granule_lg2) / d->bits_per_level;
+}
+
+/* Make @n entries from @ptep on visible to a non-coherent walker. */
+static void lpae_sync(struct lpae_pgtable *d, u64 *ptep, size_t n)
+{
+	if (d->iop.cfg.coherent_walk || !n)
+		return;
+	atomic_long_inc(&d->iop.dma_syncs);
+	dma_sync_single_for_device(d->iop.cfg.iommu_dev, virt_to_phys(ptep),
+				   n << LPAE_PTE_SIZE_LG2, DMA_TO_DEVICE);
+}
+
+static void lpae_free_mem(struct lpae_pgtable *d, void *table, size_t size)
+{
+	struct iopgtable_cfg *cfg = &d->iop.cfg;
+
+	if (cfg->free)
+		cfg->free(d->iop.cookie, table, size);
+	else
+		free_pages((unsigned long)table, get_order(size));
+}
+
+static void *lpae_alloc_table(struct lpae_pgtable *d, size_t size, gfp_t gfp)
+{
+	struct iopgtable_cfg *cfg = &d->iop.cfg;
+	struct device *dev = cfg->iommu_dev;
+	dma_addr_t dma;
+	void *table;
+
+	gfp &= ~__GFP_HIGHMEM;
+	if (cfg->alloc) {
+		table = cfg->alloc(d->iop.cookie, size, gfp);
+	} else {
+		struct page *page;
+
+		page = alloc_pages_node(dev ? dev_to_node(dev) : NUMA_NO_NODE,
+					gfp | __GFP_ZERO, get_order(size));
+		table = page ? page_address(page) : NULL;
+	}
+	if (!table || cfg->coherent_walk)
+		return table;
+
+	/*
+	 * The walker reads tables by physical address, so the DMA address
+	 * must be the physical one; mapping also cleans the zeroed table.
+	 */
+	dma = dma_map_single(dev, table, size, DMA_TO_DEVICE);
+	if (dma_mapping_error(dev, dma))
+		goto free;
+	atomic_long_inc(&d->iop.dma_syncs);
+	if (dma == virt_to_phys(table))
+		return table;
+	dev_err(dev, "iopgtable: tables need DMA addresses equal to physical\n");
+	dma_unmap_single(dev, dma, size, DMA_TO_DEVICE);
+free:
+	lpae_free_mem(d, table, size);
+	return NULL;
+}
+
+static void lpae_free_table(struct lpae_pgtable *d, void *table, size_t size)
+{
+	struct iopgtable_cfg *cfg = &d->iop.cfg;
+
+	if (!cfg->coherent_walk)
+		dma_unmap_single(cfg->iommu_dev, virt_to_phys(table), size,
+				 DMA_TO_DEVICE);
+	lpae_free_mem(d, table, size);
+}
+
+/* Free @table, at level @lvl, and every table below it. */
+static void lpae_free_tables(struct lpae_pgtable *d, u64 *table,
+			     unsigned int lvl)
+{
+	size_t size = lpae_table_size(d, lvl);
+
+	if (lvl < LPAE_LAST_LEVEL) {
+		size_t i, n = BIT(lpae_index_bits(d, lvl));
+
+		for (i = 0; i < n; i++)
+			if (lpae_is_table(table[i], lvl))
+				lpae_free_tables(d, lpae_table_of(table[i]),
+						 lvl + 1);
+	}
+	lpae_free_table(d, table, size);
+}
+
+/* True when no leaf is reachable from @table at level @lvl. */
+static bool lpae_tables_empty(const struct lpae_pgtable *d, u64 *table,
+			      unsigned int lvl)
+{
+	size_t i, n = BIT(lpae_index_bits(d, lvl));
+
+	for (i = 0; i < n; i++) {
+		u64 pte = READ_ONCE(table[i]);
+
+		if (!pte)
+			continue;
+		if (!lpae_is_table(pte, lvl) ||
+		    !lpae_tables_empty(d, lpae_table_of(pte), lvl + 1))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A non-coherent walker must see a table entry before anyone relies on it;
+ * LPAE_PTE_SW_SYNC records that it was made visible, as io-pgtable-arm does.
+ */
+static void lpae_sync_table_pte(struct lpae_pgtable *d, u64 *ptep, u64 pte)
+{
+	if (d->iop.cfg.coherent_walk || (pte & LPAE_PTE_SW_SYNC))
+		return;
+	lpae_sync(d, ptep, 1);
+	cmpxchg64_relaxed(ptep, pte, pte | LPAE_PTE_SW_SYNC);
+}
+
+/*
+ * Install a new, empty table in the empty entry @ptep at level @lvl.
+ * Returns the entry
+ * that is there afterwards, ours or a concurrent mapper's, or 0 when the
+ * table cannot be allocated.
+ */
+static u64 lpae_install_table(struct lpae_pgtable *d, u64 *ptep,
+			      unsigned int lvl, gfp_t gfp)
+{
+	size_t size = BIT(d->granule_lg2);
+	u64 *table, pte, old;
+
+	table = lpae_alloc_table(d, size, gfp);
+	if (!table)
+		return 0;
+
+	pte = virt_to_phys(table) | d->table_attrs;
+	/* The zeroed table must be visible before the entry pointing at it. */
+	dma_wmb();
+	old = cmpxchg64_relaxed(ptep, 0, pte);
+	if (old) {
+		/* Lost the race: make the winner's entry visible all the same. */
+		lpae_free_table(d, table, size);
+		pte = old;
+	}
+	if (lpae_is_table(pte, lvl))
+		lpae_sync_table_pte(d, ptep, pte);
+	return pte;
+}
+
+/*
+ * Find, or build, the table at level @lvl that holds @iova. NULL with *@err
+ * set when a table cannot be allocated or a block is in the way.
+ */
+static u64 *lpae_walk_alloc(struct lpae_pgtable *d, u64 iova, unsigned int lvl,
+			    gfp_t gfp, int *err)
+{
+	u64 *table = d->root;
+	unsigned int l;
+
+	for (l = d->start_level; l < lvl; l++) {
+		u64 *ptep = table + lpae_index(d, iova, l);
+		u64 pte = READ_ONCE(*ptep);
+
+		if (!pte) {
+			pte = lpae_install_table(d, ptep, l, gfp);
+			if (!pte) {
+				*err = -ENOMEM;
+				return NULL;
+			}
+		}
+		if (!lpae_is_table(pte, l)) {
+			iopgtable_violation(&d->iop, "map over a block", iova);
+			*err = -EEXIST;
+			return NULL;
+		}
+		lpae_sync_table_pte(d, ptep, pte);
+		table = lpae_table_of(pte);
+	}
+	return table;
+}
+
+/*
+ * Write @n leaves from @ptep on while the entries are empty; returns how
+ * many it wrote.
+ */
+static size_t lpae_fill(u64 *ptep, u64 attrs, u64 paddr, u64 step, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (unlikely(READ_ONCE(ptep[i])))
+			break;
+		WRITE_ONCE(ptep[i], attrs | paddr);
+		paddr += step;
+	}
+	return i;
+}
+
+/*
+ * Clear @ptep, a table entry at level @lvl for the table span at @iova, and
+ * free the tables below it once the walker can no longer reach them.
+ */
+static void lpae_remove_tables(struct lpae_pgtable *d, u64 *ptep, u64 pte,
+			       unsigned int lvl, u64 iova)
+{
+	const struct iopgtable_flush_ops *tlb = d->iop.cfg.tlb;
+	size_t span = BIT_ULL(lpae_span_lg2(d, lvl));
+
+	WRITE_ONCE(*ptep, 0);
+	lpae_sync(d, ptep, 1);
+	if (tlb && tlb->tlb_flush_walk)
+		tlb->tlb_flush_walk(iova, span, BIT(d->granule_lg2),
+				    d->iop.cookie);
+	lpae_free_tables(d, lpae_table_of(pte), lvl + 1);
+}
+
+static u64 lpae_prot_to_pte(const struct lpae_pgtable *d, int prot)
+{
+	u64 pte;
+
+	if (d->mali) {
+		/* Stage-1 attributes with stage-2 permissions */
+		pte = FIELD_PREP(MALI_PTE_PERM,
+				 (prot & IOPGTABLE_READ ? MALI_PERM_READ : 0) |
+				 (prot & IOPGTABLE_WRITE ? MALI_PERM_WRITE : 0));
+	} else {
+		pte = LPAE_PTE_NG | LPAE_PTE_AF;
+		if ((prot & (IOPGTABLE_READ | IOPGTABLE_WRITE)) == IOPGTABLE_READ)
+			pte |= LPAE_PTE_AP_RDONLY;
+		if (!(prot & IOPGTABLE_PRIVILEGED))
+			pte |= LPAE_PTE_AP_UNPRIV;
+		if (d->iop.cfg.quirks & IOPGTABLE_QUIRK_ARM_NS)
+			pte |= LPAE_PTE_NS;
+	}
+
+	if (prot & IOPGTABLE_MMIO)
+		pte |= FIELD_PREP(LPAE_PTE_ATTRINDX, LPAE_ATTR_IDX_DEV);
+	else if (prot & IOPGTABLE_CACHE)
+		pte |= FIELD_PREP(LPAE_PTE_ATTRINDX, LPAE_ATTR_IDX_CACHE);
+
+	/*
+	 * Mali's inner domain is the GPU's own cores; everything beyond is
+	 * its outer domain, so its leaves are always outer shareable.
+	 */
+	if ((prot & IOPGTABLE_CACHE) && !d->mali)
+		pte |= FIELD_PREP(LPAE_PTE_SH, LPAE_SH_IS);
+	else
+		pte |= FIELD_PREP(LPAE_PTE_SH, LPAE_SH_OS);
+
+	if (prot & IOPGTABLE_NOEXEC)
+		pte |= LPAE_PTE_XN;
+	return pte;
+}
+
+static int lpae_map(struct iopgtable *iop, u64 iova, phys_addr_t paddr,
+		    unsigned int pgsize_lg2, size_t pgcount, int prot,
+		    gfp_t gfp, size_t *mapped)
+{
+	struct lpae_pgtable *d = to_lpae(iop);
+	unsigned int lvl = lpae_leaf_level(d, pgsize_lg2);
+	size_t entries = BIT(lpae_index_bits(d, lvl));
+	u64 attrs = lpae_prot_to_pte(d, prot) |
+		    FIELD_PREP(LPAE_PTE_TYPE, lpae_leaf_type(d, lvl));
+	u64 pa = paddr;
+	size_t done = 0;
+	int ret = 0;
+
+	while (done < pgcount) {
+		size_t idx, n, filled;
+		u64 *table, pte;
+
+		table = lpae_walk_alloc(d, iova, lvl, gfp, &ret);
+		if (!table)
+			break;
+
+		idx = lpae_index(d, iova, lvl);
+		n = min(pgcount - done, entries - idx);
+		filled = lpae_fill(table + idx, attrs, pa, BIT_ULL(pgsize_lg2),
+				   n);
+		lpae_sync(d, table + idx, filled);
+		done += filled;
+		iova += (u64)filled << pgsize_lg2;
+		pa += (u64)filled << pgsize_lg2;
+		if (filled == n)
+			continue;
+
+		/*
+		 * An entry in the way. A table with no leaf below it (left by
+		 * earlier unmaps) gives way to the block; anything else is a
+		 * mapping the caller has not unmapped.
+		 */
+		pte = READ_ONCE(table[idx + filled]);
+		if (lpae_is_table(pte, lvl) &&
+		    lpae_tables_empty(d, lpae_table_of(pte), lvl + 1)) {
+			lpae_remove_tables(d, &table[idx + filled], pte, lvl,
+					   iova);
+			continue;
+		}
+		iopgtable_violation(iop, "map over a mapping", iova);
+		ret = -EEXIST;
+		break;
+	}
+
+	/* Entries must be visible before the caller lets the walker near. */
+	wmb();
+	*mapped += done << pgsize_lg2;
+	return ret;
+}
+
+/*
+ * Unmap up to *@left bytes from @iova, within @table at level @lvl. Returns
+ * the bytes unmapped; sets *@stop at a hole or at a leaf that crosses
+ * either end of the range.
+ */
+static u64 lpae_unmap_table(struct lpae_pgtable *d, u64 *table,
+			    unsigned int lvl, u64 iova, u64 left,
+			    struct iopgtable_gather *gather, bool *stop)
+{
+	const struct iopgtable_flush_ops *tlb = d->iop.cfg.tlb;
+	unsigned int span_lg2 = lpae_span_lg2(d, lvl);
+	u64 span = BIT_ULL(span_lg2);
+	size_t idx = lpae_index(d, iova, lvl);
+	size_t n = BIT(lpae_index_bits(d, lvl));
+	size_t first = idx;
+	u64 done = 0;
+
+	for (; idx < n && done < left; idx++) {
+		u64 *ptep = &table[idx];
+		u64 pte = READ_ONCE(*ptep);
+		u64 cur = iova + done;
+		bool whole = !(cur & (span - 1)) && left - done >= span;
+
+		if (!pte) {
+			iopgtable_violation(&d->iop, "unmap of a hole", cur);
+			*stop = true;
+			break;
+		}
+		if (lpae_is_leaf(d, pte, lvl)) {
+			if (!whole) {
+				iopgtable_violation(&d->iop,
+						    "unmap splitting a block",
+						    cur);
+				*stop = true;
+				break;
+			}
+			WRITE_ONCE(*ptep, 0);
+			if (gather && tlb && tlb->tlb_add_page)
+				tlb->tlb_add_page(gather, cur, span,
+						  d->iop.cookie);
+			done += span;
+			continue;
+		}
+		if (!lpae_is_table(pte, lvl)) {
+			iopgtable_violation(&d->iop, "unmap of a bad entry",
+					    cur);
+			*stop = true;
+			break;
+		}
+		if (whole) {
+			lpae_remove_tables(d, ptep, pte, lvl, cur);
+			done += span;
+			continue;
+		}
+		done += lpae_unmap_table(d, lpae_table_of(pte), lvl + 1, cur,
+					 left - done, gather, stop);
+		if (*stop)
+			break;
+	}
+	lpae_sync(d, table + first, idx - first);
+	return done;
+}
+
+static u64 lpae_unmap(struct iopgtable *iop, u64 iova, u64 size,
+		      struct iopgtable_gather *gather)
+{
+	struct lpae_pgtable *d = to_lpae(iop);
+	bool stop = false;
+
+	return lpae_unmap_table(d, d->root, d->start_level, iova, size, gather,
+				&stop);
+}
+
+static phys_addr_t lpae_iova_to_phys(struct iopgtable *iop, u64 iova)
+{
+	struct lpae_pgtable *d = to_lpae(iop);
+	u64 *table = d->root;
+	unsigned int lvl;
+
+	for (lvl = d->start_level; lvl < LPAE_MAX_LEVELS; lvl++) {
+		u64 pte = READ_ONCE(table[lpae_index(d, iova, lvl)]);
+
+		if (lpae_is_leaf(d, pte, lvl))
+			return (pte & LPAE_PTE_OA) |
+			       (iova & (BIT_ULL(lpae_span_lg2(d, lvl)) - 1));
+		if (!lpae_is_table(pte, lvl))
+			return 0;
+		table = lpae_table_of(pte);
+	}
+	return 0;
+}
+
+/*
+ * The granule, chosen as io-pgtable-arm chooses it: the CPU page size if
+ * wanted, else the largest wanted size below it, else the smallest above.
+ */
+static unsigned long lpae_pick_granule(unsigned long wanted)
+{
+	if (wanted & PAGE_SIZE)
+		return PAGE_SIZE;
+	if (wanted & ~PAGE_MASK)
+		return BIT(__fls(wanted & ~PAGE_MASK));
+	if (wanted & PAGE_MASK)
+		return BIT(__ffs(wanted & PAGE_MASK));
+	return 0;
+}
+
+static struct lpae_pgtable *lpae_alloc(const struct iopgtable_cfg *cfg,
+				       void *cookie, unsigned long sizes)
+{
+	unsigned long granule = lpae_pick_granule(cfg->pgsize_bitmap & sizes);
+	unsigned int va_bits, levels;
+	struct lpae_pgtable *d;
+
+	switch (granule) {
+	case SZ_4K:
+		sizes &= SZ_4K | SZ_2M | SZ_1G;
+		break;
+	case SZ_16K:
+		sizes &= SZ_16K | SZ_32M;
+		break;
+	case SZ_64K:
+		sizes &= SZ_64K | SZ_512M;
+		break;
+	default:
+		return ERR_PTR(-EINVAL);
+	}
+	if (cfg->ias < 32 || cfg->ias > 48 || cfg->oas < 32 || cfg->oas > 48)
+		return ERR_PTR(-EINVAL);
+
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return ERR_PTR(-ENOMEM);
+	iopgtable_init(&d->iop, cfg, cookie);
+	d->iop.cfg.pgsize_bitmap = cfg->pgsize_bitmap & sizes;
+	d->granule_lg2 = __ffs(granule);
+	d->bits_per_level = d->granule_lg2 - LPAE_PTE_SIZE_LG2;
+
+	va_bits = cfg->ias - d->granule_lg2;
+	levels = DIV_ROUND_UP(va_bits, d->bits_per_level);
+	d->start_level = LPAE_MAX_LEVELS - levels;
+	d->root_bits = va_bits - d->bits_per_level * (levels - 1);
+	return d;
+}
+
+static int lpae_alloc_root(struct lpae_pgtable *d)
+{
+	d->root_size = max_t(size_t, BIT(d->root_bits + LPAE_PTE_SIZE_LG2),
+			     LPAE_ROOT_MIN_SIZE);
+	d->root = lpae_alloc_table(d, d->root_size, GFP_KERNEL);
+	if (!d->root)
+		return -ENOMEM;
+	/* The empty root must be visible before its address is programmed. */
+	wmb();
+	return 0;
+}
+
+static struct iopgtable *lpae_s1_alloc(const struct iopgtable_cfg *cfg,
+				       void *cookie)
+{
+	static const u8 tg0[] = { [12] = 0, [14] = 2, [16] = 1 };
+	static const u8 tg1[] = { [12] = 2, [14] = 1, [16] = 3 };
+	bool outer_wbwa = cfg->quirks & IOPGTABLE_QUIRK_ARM_OUTER_WBWA;
+	u64 sh, irgn, orgn, ips, tcr;
+	struct lpae_pgtable *d;
+	int ret;
+
+	switch (cfg->oas) {
+	case 32:
+		ips = 0;
+		break;
+	case 36:
+		ips = 1;
+		break;
+	case 40:
+		ips = 2;
+		break;
+	case 42:
+		ips = 3;
+		break;
+	case 44:
+		ips = 4;
+		break;
+	case 48:
+		ips = 5;
+		break;
+	default:
+		return ERR_PTR(-EINVAL);
+	}
+
+	if (cfg->coherent_walk) {
+		if (outer_wbwa)
+			return ERR_PTR(-EINVAL);
+		sh = TCR_SH_IS;
+		irgn = TCR_RGN_WBWA;
+		orgn = TCR_RGN_WBWA;
+	} else {
+		sh = TCR_SH_OS;
+		irgn = TCR_RGN_NC;
+		orgn = outer_wbwa ? TCR_RGN_WBWA : TCR_RGN_NC;
+	}
+
+	d = lpae_alloc(cfg, cookie, SZ_4K | SZ_16K | SZ_64K | SZ_2M | SZ_32M |
+				    SZ_512M | SZ_1G);
+	if (IS_ERR(d))
+		return ERR_CAST(d);
+	d->table_attrs = FIELD_PREP(LPAE_PTE_TYPE, LPAE_TYPE_TABLE);
+	if (cfg->quirks & IOPGTABLE_QUIRK_ARM_NS)
+		d->table_attrs |= LPAE_PTE_NSTABLE;
+
+	if (cfg->quirks & IOPGTABLE_QUIRK_ARM_TTBR1)
+		tcr = FIELD_PREP(TCR_T1SZ, 64 - cfg->ias) |
+		      FIELD_PREP(TCR_IRGN1, irgn) |
+		      FIELD_PREP(TCR_ORGN1, orgn) |
+		      FIELD_PREP(TCR_SH1, sh) |
+		      FIELD_PREP(TCR_TG1, tg1[d->granule_lg2]);
+	else
+		tcr = FIELD_PREP(TCR_T0SZ, 64 - cfg->ias) |
+		      FIELD_PREP(TCR_IRGN0, irgn) |
+		      FIELD_PREP(TCR_ORGN0, orgn) |
+		      FIELD_PREP(TCR_SH0, sh) |
+		      FIELD_PREP(TCR_TG0, tg0[d->granule_lg2]);
+	d->iop.cfg.arm_lpae_s1.tcr = tcr | FIELD_PREP(TCR_IPS, ips);
+	d->iop.cfg.arm_lpae_s1.mair =
+		MAIR_ATTR(LPAE_ATTR_IDX_NC, MAIR_ATTR_NC) |
+		MAIR_ATTR(LPAE_ATTR_IDX_CACHE, MAIR_ATTR_WBRWA) |
+		MAIR_ATTR(LPAE_ATTR_IDX_DEV, MAIR_ATTR_DEVICE) |
+		MAIR_ATTR(LPAE_ATTR_IDX_INC_OCACHE, MAIR_ATTR_INC_OWBRWA);
+
+	ret = lpae_alloc_root(d);
+	if (ret) {
+		kfree(d);
+		return ERR_PTR(ret);
+	}
+	d->iop.cfg.arm_lpae_s1.ttbr = virt_to_phys(d->root);
+	return &d->iop;
+}
+
+static struct iopgtable *lpae_mali_alloc(const struct iopgtable_cfg *cfg,
+					 void *cookie)
+{
+	struct lpae_pgtable *d;
+	int ret;
+
+	if (cfg->oas > 40)
+		return ERR_PTR(-EINVAL);
+	d = lpae_alloc(cfg, cookie, SZ_4K | SZ_2M | SZ_1G);
+	if (IS_ERR(d))
+		return ERR_CAST(d);
+	d->mali = true;
+	d->table_attrs = FIELD_PREP(LPAE_PTE_TYPE, LPAE_TYPE_TABLE);
+
+	/* The Mali MMU always walks four levels; a short root has one entry. */
+	if (d->start_level > 0) {
+		d->start_level = 0;
+		d->root_bits = 0;
+	}
+
+	/*
+	 * Mali has no non-cacheable memory type: the implementation-defined
+	 * policy stands in for it and for the device index.
+	 */
+	d->iop.cfg.arm_mali_lpae.memattr =
+		MAIR_ATTR(LPAE_ATTR_IDX_NC, MALI_MEMATTR_IMP_DEF) |
+		MAIR_ATTR(LPAE_ATTR_IDX_CACHE, MALI_MEMATTR_WRITE_ALLOC) |
+		MAIR_ATTR(LPAE_ATTR_IDX_DEV, MALI_MEMATTR_IMP_DEF);
+
+	ret = lpae_alloc_root(d);
+	if (ret) {
+		kfree(d);
+		return ERR_PTR(ret);
+	}
+	d->iop.cfg.arm_mali_lpae.transtab = virt_to_phys(d->root) |
+					    MALI_TRANSTAB_READ_INNER |
+					    MALI_TRANSTAB_ADRMODE_TABLE;
+	if (cfg->coherent_walk)
+		d->iop.cfg.arm_mali_lpae.transtab |= MALI_TRANSTAB_SHARE_OUTER;
+	return &d->iop;
+}
+
+static void lpae_free(struct iopgtable *iop)
+{
+	struct lpae_pgtable *d = to_lpae(iop);
+
+	lpae_free_tables(d, d->root, d->start_level);
+	kfree(d);
+}
+
+const struct iopgtable_format iopgtable_arm_64_lpae_s1_format = {
+	.quirks		= IOPGTABLE_QUIRK_NO_WARN | IOPGTABLE_QUIRK_ARM_NS |
+			  IOPGTABLE_QUIRK_ARM_TTBR1 |
+			  IOPGTABLE_QUIRK_ARM_OUTER_WBWA,
+	.alloc		= lpae_s1_alloc,
+	.free		= lpae_free,
+	.map		= lpae_map,
+	.unmap		= lpae_unmap,
+	.iova_to_phys	= lpae_iova_to_phys,
+};
+
+const struct iopgtable_format iopgtable_arm_mali_lpae_format = {
+	.quirks		= IOPGTABLE_QUIRK_NO_WARN,
+	.alloc		= lpae_mali_alloc,
+	.free		= lpae_free,
+	.map		= lpae_map,
+	.unmap		= lpae_unmap,
+	.iova_to_phys	= lpae_iova_to_phys,
+};

@@ -1,0 +1,467 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * iopgtable core: the format registry, argument checking against the
+ * contract, and the range helpers drivers would otherwise write themselves.
+ *
+ * The core owns the semantics of map_pages/unmap_pages (what is legal, which
+ * errno, how progress is reported); a format owns the bits it writes. The ops
+ * handed out are the core's: they check the arguments once and call the
+ * format with values it may trust.
+ */
+
+#include <linux/bitops.h>
+#include <linux/export.h>
+#include <linux/log2.h>
+#include <linux/module.h>
+#include <linux/overflow.h>
+#include <linux/scatterlist.h>
+
+#include "iopgtable-internal.h"
+
+static const struct iopgtable_format *const iopgtable_formats[] = {
+#ifdef CONFIG_IOPGTABLE_ARM_LPAE
+	[IOPGTABLE_ARM_64_LPAE_S1] = &iopgtable_arm_64_lpae_s1_format,
+	[IOPGTABLE_ARM_MALI_LPAE] = &iopgtable_arm_mali_lpae_format,
+#endif
+};
+
+static_assert(ARRAY_SIZE(iopgtable_formats) <= IOPGTABLE_NUM_FMTS);
+
+/* Both of a provided page size and a power of two. */
+static bool iopgtable_pgsize_ok(const struct iopgtable *iop, size_t pgsize)
+{
+	return is_power_of_2(pgsize) && (pgsize & iop->cfg.pgsize_bitmap);
+}
+
+static size_t iopgtable_min_pgsize(const struct iopgtable *iop)
+{
+	return 1UL << __ffs(iop->cfg.pgsize_bitmap);
+}
+
+/* [iova, iova + size) lies in the input range; @size is not 0. */
+static bool iopgtable_iova_ok(const struct iopgtable *iop, u64 iova, u64 size)
+{
+	return iova >= iop->iova_first && iova <= iop->iova_last &&
+	       size - 1 <= iop->iova_last - iova;
+}
+
+/*
+ * -ERANGE unless [iova, iova + size) lies in the input range and
+ * [paddr, paddr + size) in the output range. @size is not 0.
+ */
+static int iopgtable_check_range(const struct iopgtable *iop, u64 iova,
+				 u64 paddr, u64 size)
+{
+	if (!iopgtable_iova_ok(iop, iova, size) ||
+	    paddr > iop->phys_last || size - 1 > iop->phys_last - paddr)
+		return -ERANGE;
+	return 0;
+}
+
+static bool iopgtable_prot_ok(int prot)
+{
+	return prot & (IOPGTABLE_READ | IOPGTABLE_WRITE);
+}
+
+static int iopgtable_map_pages(struct iopgtable_ops *ops, u64 iova,
+			       phys_addr_t paddr, size_t pgsize,
+			       size_t pgcount, int prot, gfp_t gfp,
+			       size_t *mapped)
+{
+	struct iopgtable *iop = to_iopgtable(ops);
+	u64 size;
+	int ret;
+
+	if (!pgcount || !iopgtable_pgsize_ok(iop, pgsize) ||
+	    ((iova | paddr) & (pgsize - 1)) || !iopgtable_prot_ok(prot))
+		return -EINVAL;
+	if (check_mul_overflow((u64)pgsize, (u64)pgcount, &size))
+		return -ERANGE;
+	ret = iopgtable_check_range(iop, iova, paddr, size);
+	if (ret)
+		return ret;
+
+	return iop->format->map(iop, iova, paddr, __ffs(pgsize), pgcount,
+				prot, gfp, mapped);
+}
+
+static size_t iopgtable_unmap_pages(struct iopgtable_ops *ops, u64 iova,
+				    size_t pgsize, size_t pgcount,
+				    struct iopgtable_gather *gather)
+{
+	struct iopgtable *iop = to_iopgtable(ops);
+	u64 size, done;
+
+	if (!pgcount || !iopgtable_pgsize_ok(iop, pgsize) ||
+	    (iova & (pgsize - 1)) ||
+	    check_mul_overflow((u64)pgsize, (u64)pgcount, &size) ||
+	    !iopgtable_iova_ok(iop, iova, size))
+		return 0;
+
+	done = iop->format->unmap(iop, iova, size, gather);
+	if (gather && done) {
+		gather->start = min(gather->start, iova);
+		gather->end = max(gather->end, iova + done - 1);
+		gather->pgsize = max(gather->pgsize, pgsize);
+	}
+	return done;
+}
+
+static phys_addr_t iopgtable_iova_to_phys(struct iopgtable_ops *ops, u64 iova)
+{
+	struct iopgtable *iop = to_iopgtable(ops);
+
+	if (!iopgtable_iova_ok(iop, iova, 1))
+		return 0;
+	return iop->format->iova_to_phys(iop, iova);
+}
+
+/**
+ * iopgtable_init() - set up the core's part of a table
+ * @iop: the table, embedded in the format's struct.
+ * @cfg: the caller's configuration.
+ * @cookie: the caller's cookie.
+ *
+ * For formats: call from &iopgtable_format.alloc before allocating any
+ * table, so that the allocator hooks in @iop->cfg are in place.
+ */
+void iopgtable_init(struct iopgtable *iop, const struct iopgtable_cfg *cfg,
+		    void *cookie)
+{
+	iop->cfg = *cfg;
+	iop->cookie = cookie;
+	iop->ops.map_pages = iopgtable_map_pages;
+	iop->ops.unmap_pages = iopgtable_unmap_pages;
+	iop->ops.iova_to_phys = iopgtable_iova_to_phys;
+}
+
+/**
+ * iopgtable_alloc_ops() - allocate a page table
+ * @fmt: the format the hardware walks.
+ * @cfg: in: what the caller wants; out: on success, the page sizes provided
+ *	in @cfg->pgsize_bitmap and the register values for the hardware.
+ * @cookie: passed back to @cfg->alloc, @cfg->free and the @cfg->tlb
+ *	callbacks.
+ *
+ * The new table translates nothing. @cfg is copied; the caller may free it.
+ *
+ * Context: Process context; sleeps (allocates with GFP_KERNEL).
+ * Return: the table's operations, or an ERR_PTR(): -EINVAL for an unknown
+ * @fmt, an ias or oas the format cannot hold, a @cfg->pgsize_bitmap with no
+ * supported granule, a quirk the format does not support, only one of
+ * @cfg->alloc and @cfg->free, or a non-coherent walk without
+ * @cfg->iommu_dev; -ENOMEM when memory runs out. Never NULL.
+ */
+struct iopgtable_ops *iopgtable_alloc_ops(enum iopgtable_fmt fmt,
+					  struct iopgtable_cfg *cfg,
+					  void *cookie)
+{
+	const struct iopgtable_format *format;
+	struct iopgtable *iop;
+
+	if ((unsigned int)fmt >= ARRAY_SIZE(iopgtable_formats) || !cfg)
+		return ERR_PTR(-EINVAL);
+	format = iopgtable_formats[fmt];
+	if (!format || !cfg->alloc != !cfg->free ||
+	    (cfg->quirks & ~format->quirks) ||
+	    (!cfg->coherent_walk && !cfg->iommu_dev))
+		return ERR_PTR(-EINVAL);
+
+	iop = format->alloc(cfg, cookie);
+	if (IS_ERR(iop))
+		return ERR_CAST(iop);
+
+	iop->format = format;
+	iop->fmt = fmt;
+	iop->phys_last = GENMASK_ULL(iop->cfg.oas - 1, 0);
+	if (iop->cfg.quirks & IOPGTABLE_QUIRK_ARM_TTBR1) {
+		iop->iova_first = ~GENMASK_ULL(iop->cfg.ias - 1, 0);
+		iop->iova_last = U64_MAX;
+	} else {
+		iop->iova_first = 0;
+		iop->iova_last = GENMASK_ULL(iop->cfg.ias - 1, 0);
+	}
+	*cfg = iop->cfg;
+	return &iop->ops;
+}
+EXPORT_SYMBOL_GPL(iopgtable_alloc_ops);
+
+/**
+ * iopgtable_free_ops() - free a page table and every table below it
+ * @ops: what iopgtable_alloc_ops() returned; NULL and ERR_PTR() values are
+ *	ignored.
+ *
+ * Calls @cfg->tlb->tlb_flush_all first when the caller set it. The hardware
+ * must no longer walk the table.
+ *
+ * Context: Any context the caller's @cfg->free may run in; does not sleep
+ * with the default allocator.
+ */
+void iopgtable_free_ops(struct iopgtable_ops *ops)
+{
+	struct iopgtable *iop;
+
+	if (IS_ERR_OR_NULL(ops))
+		return;
+	iop = to_iopgtable(ops);
+	if (iop->cfg.tlb && iop->cfg.tlb->tlb_flush_all)
+		iop->cfg.tlb->tlb_flush_all(iop->cookie);
+	iop->format->free(iop);
+}
+EXPORT_SYMBOL_GPL(iopgtable_free_ops);
+
+/*
+ * Choose the page size for the next run of a range mapping: the largest
+ * provided size that the alignment of @iova and @paddr and the remaining
+ * @size allow. *@count is how many pages of that size to map before a
+ * larger size becomes possible (or the range ends).
+ */
+static size_t iopgtable_pick_pgsize(const struct iopgtable *iop, u64 iova,
+				    u64 paddr, u64 size, size_t *count)
+{
+	unsigned long bitmap = iop->cfg.pgsize_bitmap;
+	unsigned long sizes = bitmap;
+	u64 addr_merge = iova | paddr;
+	unsigned int lg2, next_lg2;
+	u64 next, to_next;
+
+	if (fls64(size) <= BITS_PER_LONG)
+		sizes &= GENMASK(fls64(size) - 1, 0);
+	if (addr_merge && __ffs64(addr_merge) < BITS_PER_LONG)
+		sizes &= GENMASK(__ffs64(addr_merge), 0);
+	/* The callers checked alignment to the smallest size. */
+	lg2 = __fls(sizes);
+
+	*count = size >> lg2;
+	sizes = bitmap & ~GENMASK(lg2, 0);
+	if (!sizes)
+		return 1UL << lg2;
+
+	/* Stop where the next larger size could take over. */
+	next_lg2 = __ffs(sizes);
+	next = 1ULL << next_lg2;
+	if ((iova ^ paddr) & (next - 1))
+		return 1UL << lg2;
+	to_next = next - (iova & (next - 1));
+	if (to_next + next <= size)
+		*count = to_next >> lg2;
+	return 1UL << lg2;
+}
+
+/*
+ * Map [iova, iova + size) to paddr in the largest pages that fit. On
+ * failure *@mapped says how far it got; the caller unwinds.
+ */
+static int iopgtable_map_run(struct iopgtable *iop, u64 iova, u64 paddr,
+			     u64 size, int prot, gfp_t gfp, u64 *mapped)
+{
+	while (size) {
+		size_t pgsize, pgcount, done = 0;
+		int ret;
+
+		pgsize = iopgtable_pick_pgsize(iop, iova, paddr, size, &pgcount);
+		ret = iop->ops.map_pages(&iop->ops, iova, paddr, pgsize,
+					 pgcount, prot, gfp, &done);
+		*mapped += done;
+		if (ret)
+			return ret;
+		/* No progress without an error breaks the contract. */
+		if (!done)
+			return -EIO;
+		iova += done;
+		paddr += done;
+		size -= done;
+	}
+	return 0;
+}
+
+/* Common checks of the range helpers; -EINVAL or -ERANGE, else 0. */
+static int iopgtable_check_run(struct iopgtable *iop, u64 iova, u64 paddr,
+			       u64 size, int prot)
+{
+	size_t min = iopgtable_min_pgsize(iop);
+
+	if (!size || ((iova | paddr | size) & (min - 1)) ||
+	    !iopgtable_prot_ok(prot))
+		return -EINVAL;
+	return iopgtable_check_range(iop, iova, paddr, size);
+}
+
+/**
+ * iopgtable_map() - map a physically contiguous range, all or nothing
+ * @ops: the table.
+ * @iova: where the range starts in the device's address space.
+ * @paddr: the physical address it maps to.
+ * @size: bytes to map.
+ * @prot: IOPGTABLE_* protection flags; READ or WRITE at least.
+ * @gfp: allocation flags for new tables.
+ *
+ * Maps in the largest provided page sizes that the alignment of @iova and
+ * @paddr and the remaining length allow, calling map_pages until the range
+ * is mapped. On failure unmaps what it mapped, so the table is as it was.
+ *
+ * Context: Any context @gfp allows. Calls on overlapping ranges must be
+ * serialised by the caller.
+ * Return: 0 on success. -EINVAL for a @size of 0, @iova, @paddr or @size
+ * not aligned to the smallest provided page size, or a @prot with neither
+ * READ nor WRITE; -ERANGE if the range passes the input or output address
+ * size; -EEXIST if part of it is already mapped; -ENOMEM if a table could
+ * not be allocated.
+ */
+int iopgtable_map(struct iopgtable_ops *ops, u64 iova, phys_addr_t paddr,
+		  size_t size, int prot, gfp_t gfp)
+{
+	struct iopgtable *iop = to_iopgtable(ops);
+	u64 mapped = 0;
+	int ret;
+
+	ret = iopgtable_check_run(iop, iova, paddr, size, prot);
+	if (ret)
+		return ret;
+
+	ret = iopgtable_map_run(iop, iova, paddr, size, prot, gfp, &mapped);
+	if (ret && mapped)
+		iopgtable_unmap(ops, iova, mapped, NULL);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(iopgtable_map);
+
+/**
+ * iopgtable_unmap() - unmap a range of consecutive mappings
+ * @ops: the table.
+ * @iova: where the range starts.
+ * @size: bytes to unmap.
+ * @gather: extended over what was unmapped, may be NULL.
+ *
+ * [@iova, @iova + @size) must be covered by consecutive mappings that start
+ * at @iova, of whatever page sizes they were mapped with. Stops at the first
+ * place that breaks that rule (a hole, or a mapping that crosses either end
+ * of the range) and WARNs unless IOPGTABLE_QUIRK_NO_WARN.
+ *
+ * Context: Any context. Calls on overlapping ranges must be serialised by
+ * the caller.
+ * Return: the bytes unmapped from @iova on; 0 for bad arguments (@size 0 or
+ * not aligned to the smallest provided page size, a misaligned or
+ * out-of-range @iova).
+ */
+size_t iopgtable_unmap(struct iopgtable_ops *ops, u64 iova, size_t size,
+		       struct iopgtable_gather *gather)
+{
+	struct iopgtable *iop = to_iopgtable(ops);
+	size_t min = iopgtable_min_pgsize(iop);
+
+	if (!size || ((iova | size) & (min - 1)))
+		return 0;
+	/* unmap_pages only stops short where the range breaks the rule. */
+	return iop->ops.unmap_pages(ops, iova, min, size >> __ffs(min), gather);
+}
+EXPORT_SYMBOL_GPL(iopgtable_unmap);
+
+/*
+ * Walk the DMA segments of @sgt from @offset for @size bytes, calling @fn on
+ * each piece with its IOVA. Stops at the first error.
+ */
+static int iopgtable_for_each_sg_run(struct sg_table *sgt, u64 iova,
+				     u64 offset, u64 size,
+				     int (*fn)(struct iopgtable *iop, u64 iova,
+					       u64 paddr, u64 len, void *arg),
+				     struct iopgtable *iop, void *arg)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+	int ret;
+
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		u64 len = sg_dma_len(sg);
+		u64 addr = sg_dma_address(sg);
+
+		if (offset >= len) {
+			offset -= len;
+			continue;
+		}
+		addr += offset;
+		len = min(len - offset, size);
+		offset = 0;
+
+		ret = fn(iop, iova, addr, len, arg);
+		if (ret)
+			return ret;
+		iova += len;
+		size -= len;
+		if (!size)
+			return 0;
+	}
+	return -EINVAL;	/* @sgt ends before @offset + @size */
+}
+
+struct iopgtable_sg_map {
+	int prot;
+	gfp_t gfp;
+	u64 mapped;
+};
+
+static int iopgtable_sg_check(struct iopgtable *iop, u64 iova, u64 paddr,
+			      u64 len, void *arg)
+{
+	struct iopgtable_sg_map *m = arg;
+
+	return iopgtable_check_run(iop, iova, paddr, len, m->prot);
+}
+
+static int iopgtable_sg_map(struct iopgtable *iop, u64 iova, u64 paddr,
+			    u64 len, void *arg)
+{
+	struct iopgtable_sg_map *m = arg;
+
+	return iopgtable_map_run(iop, iova, paddr, len, m->prot, m->gfp,
+				 &m->mapped);
+}
+
+/**
+ * iopgtable_map_sgtable() - map part of a DMA-mapped scatter-gather table
+ * @ops: the table.
+ * @iova: where the mapping starts.
+ * @sgt: the DMA-mapped scatter-gather table; its DMA addresses are what the
+ *	device's page table points at.
+ * @offset: bytes of @sgt's DMA segments to skip.
+ * @size: bytes to map.
+ * @prot: IOPGTABLE_* protection flags; READ or WRITE at least.
+ * @gfp: allocation flags for new tables.
+ *
+ * Maps @size bytes of @sgt, starting @offset bytes into it, contiguously at
+ * @iova, each segment in the largest page sizes it allows. All or nothing:
+ * every segment is checked before anything is mapped, and on failure what
+ * was mapped is unmapped again.
+ *
+ * Context: Any context @gfp allows. Calls on overlapping ranges must be
+ * serialised by the caller.
+ * Return: 0 on success. -EINVAL for a @size of 0, an @offset + @size beyond
+ * the table's DMA length, a piece whose address or length is not aligned to
+ * the smallest provided page size, or a @prot with neither READ nor WRITE;
+ * -ERANGE, -EEXIST and -ENOMEM as for iopgtable_map().
+ */
+int iopgtable_map_sgtable(struct iopgtable_ops *ops, u64 iova,
+			  struct sg_table *sgt, u64 offset, size_t size,
+			  int prot, gfp_t gfp)
+{
+	struct iopgtable *iop = to_iopgtable(ops);
+	struct iopgtable_sg_map m = { .prot = prot, .gfp = gfp };
+	int ret;
+
+	if (!size || !sgt)
+		return -EINVAL;
+	ret = iopgtable_for_each_sg_run(sgt, iova, offset, size,
+					iopgtable_sg_check, iop, &m);
+	if (ret)
+		return ret;
+
+	ret = iopgtable_for_each_sg_run(sgt, iova, offset, size,
+					iopgtable_sg_map, iop, &m);
+	if (ret && m.mapped)
+		iopgtable_unmap(ops, iova, m.mapped, NULL);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(iopgtable_map_sgtable);
+
+MODULE_DESCRIPTION("Page tables for GPU MMUs in the ARM LPAE formats");
+MODULE_LICENSE("GPL");

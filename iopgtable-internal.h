@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * iopgtable internals shared by the core, the formats and the KUnit suites.
+ * Nothing here is part of the public interface.
+ */
+#ifndef _IOPGTABLE_INTERNAL_H
+#define _IOPGTABLE_INTERNAL_H
+
+#include <linux/atomic.h>
+#include <linux/bug.h>
+#include <linux/container_of.h>
+#include <linux/iopgtable.h>
+
+struct iopgtable;
+
+/**
+ * struct iopgtable_format - what a format plugs into the core
+ * @quirks: the IOPGTABLE_QUIRK_* flags the format accepts.
+ * @alloc: check the parts of @cfg the core does not (ias, oas, sizes),
+ *	allocate the format's table struct embedding &struct iopgtable, call
+ *	iopgtable_init() on it, allocate the root table and write the provided
+ *	page sizes and the register values into its &iopgtable.cfg. Returns
+ *	the &struct iopgtable or an ERR_PTR().
+ * @free: free every table and the struct @alloc returned.
+ * @map: map @pgcount pages of 2^@pgsize_lg2 bytes. The core has checked
+ *	every argument against the contract; the format reports -ENOMEM and
+ *	-EEXIST, adding what it mapped to *@mapped.
+ * @unmap: unmap @size bytes of consecutive mappings at @iova, both aligned
+ *	to a provided page size and in range; returns the bytes unmapped.
+ * @iova_to_phys: translate an in-range @iova.
+ */
+struct iopgtable_format {
+	unsigned long quirks;
+	struct iopgtable *(*alloc)(const struct iopgtable_cfg *cfg,
+				   void *cookie);
+	void (*free)(struct iopgtable *iop);
+	int (*map)(struct iopgtable *iop, u64 iova, phys_addr_t paddr,
+		   unsigned int pgsize_lg2, size_t pgcount, int prot,
+		   gfp_t gfp, size_t *mapped);
+	u64 (*unmap)(struct iopgtable *iop, u64 iova, u64 size,
+		     struct iopgtable_gather *gather);
+	phys_addr_t (*iova_to_phys)(struct iopgtable *iop, u64 iova);
+};
+
+/**
+ * struct iopgtable - one page table, as the core sees it
+ * @ops: what iopgtable_alloc_ops() hands out.
+ * @cfg: the configuration, with the values the format wrote back.
+ * @cookie: the caller's cookie for the allocator and TLB callbacks.
+ * @format: the format's operations.
+ * @fmt: the format's number.
+ * @iova_first: the lowest IOVA the table translates.
+ * @iova_last: the highest IOVA the table translates.
+ * @phys_last: the highest physical address a leaf may point at.
+ * @violations: contract violations seen (-EEXIST, illegal unmaps), counted
+ *	whether or not they WARN; for the tests.
+ * @dma_syncs: DMA syncs issued for a non-coherent walker; for the tests.
+ */
+struct iopgtable {
+	struct iopgtable_ops ops;
+	struct iopgtable_cfg cfg;
+	void *cookie;
+	const struct iopgtable_format *format;
+	enum iopgtable_fmt fmt;
+	u64 iova_first;
+	u64 iova_last;
+	u64 phys_last;
+	atomic_long_t violations;
+	atomic_long_t dma_syncs;
+};
+
+static inline struct iopgtable *to_iopgtable(struct iopgtable_ops *ops)
+{
+	return container_of(ops, struct iopgtable, ops);
+}
+
+void iopgtable_init(struct iopgtable *iop, const struct iopgtable_cfg *cfg,
+		    void *cookie);
+
+/**
+ * iopgtable_violation() - report a contract violation by the caller
+ * @iop: the table.
+ * @what: what went wrong, for the warning.
+ * @iova: where.
+ *
+ * Counts the violation and WARNs unless the table has
+ * IOPGTABLE_QUIRK_NO_WARN.
+ */
+static inline void iopgtable_violation(struct iopgtable *iop, const char *what,
+				       u64 iova)
+{
+	atomic_long_inc(&iop->violations);
+	WARN(!(iop->cfg.quirks & IOPGTABLE_QUIRK_NO_WARN),
+	     "iopgtable: %s at IOVA %#llx\n", what, iova);
+}
+
+#ifdef CONFIG_IOPGTABLE_ARM_LPAE
+extern const struct iopgtable_format iopgtable_arm_64_lpae_s1_format;
+extern const struct iopgtable_format iopgtable_arm_mali_lpae_format;
+#endif
+
+#endif /* _IOPGTABLE_INTERNAL_H */

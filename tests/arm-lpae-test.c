@@ -1,0 +1,1120 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit suite for the ARM LPAE formats of iopgtable: the raw entries the
+ * hardware walks and the register values it is programmed with.
+ *
+ * Every expected value is derived here, from the Arm ARM (VMSAv8-64
+ * descriptors, TCR_EL1, MAIR_EL1) and from what drivers/iommu/io-pgtable-arm.c
+ * of Linux 6.12 writes, never from the format code under test:
+ *
+ * - leaf attributes: arm_lpae_prot_to_pte();
+ * - leaf type (page 3 at level 3, block 1; Mali 1 at every level):
+ *   __arm_lpae_init_pte();
+ * - table entries (type 3, NSTABLE with ARM_NS): arm_lpae_install_table();
+ * - TCR, MAIR and TTBR: arm_64_lpae_alloc_pgtable_s1();
+ * - MEMATTR, TRANSTAB and the four-level walk: arm_mali_lpae_alloc_pgtable();
+ * - granule and page sizes: arm_lpae_restrict_pgsizes();
+ * - the input range, TTBR1 included: arm_lpae_map_pages().
+ *
+ * Entries are read by iopgtable_test_walk(), which walks from the root
+ * register without the format's code. A table of golden entries, worked out
+ * by hand, checks the test-side model as well as the format.
+ */
+
+#include <kunit/test.h>
+#include <linux/array_size.h>
+#include <linux/bitops.h>
+#include <linux/bits.h>
+#include <linux/err.h>
+#include <linux/sizes.h>
+#include <linux/sprintf.h>
+#include <linux/string.h>
+
+#include "test-util.h"
+
+#define RW	(IOPGTABLE_READ | IOPGTABLE_WRITE)
+
+/* Descriptor fields (Arm ARM D8.3; io-pgtable-arm.c ARM_LPAE_PTE_*) */
+#define EXP_PTE_TYPE_BLOCK	1ULL
+#define EXP_PTE_TYPE_PAGE	3ULL
+#define EXP_PTE_TYPE_TABLE	3ULL
+#define EXP_PTE_ATTRINDX_SHIFT	2
+#define EXP_PTE_NS		BIT_ULL(5)
+#define EXP_PTE_AP_UNPRIV	BIT_ULL(6)	/* AP[1] */
+#define EXP_PTE_AP_RDONLY	BIT_ULL(7)	/* AP[2] */
+#define EXP_PTE_SH_OS		(2ULL << 8)
+#define EXP_PTE_SH_IS		(3ULL << 8)
+#define EXP_PTE_AF		BIT_ULL(10)
+#define EXP_PTE_NG		BIT_ULL(11)
+#define EXP_PTE_OA		GENMASK_ULL(47, 12)
+#define EXP_PTE_XN		(BIT_ULL(53) | BIT_ULL(54))	/* PXN, UXN */
+#define EXP_PTE_NSTABLE		BIT_ULL(63)
+
+/* Mali leaves: stage-2 style permissions (HAP_READ, HAP_WRITE) */
+#define EXP_MALI_PTE_READ	BIT_ULL(6)
+#define EXP_MALI_PTE_WRITE	BIT_ULL(7)
+
+/* MAIR indexes: ARM_LPAE_MAIR_ATTR_IDX_* */
+#define EXP_ATTR_IDX_NC		0ULL
+#define EXP_ATTR_IDX_CACHE	1ULL
+#define EXP_ATTR_IDX_DEV	2ULL
+
+/*
+ * MAIR_EL1: normal non-cacheable (0x44) at index 0, write-back
+ * read/write-allocate (0xff) at 1, device-nGnRE (0x04) at 2, inner
+ * non-cacheable outer write-back (0xf4) at 3.
+ */
+#define EXP_S1_MAIR		0xf404ff44ULL
+
+/*
+ * AS_MEMATTR: implementation-defined policy (0x88) at indexes 0 and 2,
+ * write-allocate (0x8d) at 1.
+ */
+#define EXP_MALI_MEMATTR	0x888d88ULL
+
+/*
+ * AS_TRANSTAB: the root's address above bit 5; below, ADRMODE_TABLE (3),
+ * READ_INNER (0x4) and, for a coherent walk, SHARE_OUTER (0x10).
+ */
+#define EXP_MALI_TRANSTAB_FLAGS	GENMASK_ULL(5, 0)
+#define EXP_MALI_TRANSTAB_COHERENT 0x17ULL
+
+/* TCR_EL1 field values for a coherent walk */
+#define EXP_TCR_RGN_WBWA	1ULL
+#define EXP_TCR_SH_IS		3ULL
+
+/* Addresses the tables below map from and to, aligned to 1G */
+#define LPAE_TEST_IOVA		0x5a5a00000000ULL
+#define LPAE_TEST_PHYS_S1	0xa5a540000000ULL	/* bit 47 set */
+#define LPAE_TEST_PHYS_MALI	0xa540000000ULL		/* bit 39 set */
+
+static bool lpae_is_mali(enum iopgtable_fmt fmt)
+{
+	return fmt == IOPGTABLE_ARM_MALI_LPAE;
+}
+
+static const char *lpae_fmt_name(enum iopgtable_fmt fmt)
+{
+	return lpae_is_mali(fmt) ? "Mali" : "S1";
+}
+
+/* A physical address high in the format's output range. */
+static u64 lpae_phys_base(enum iopgtable_fmt fmt)
+{
+	return lpae_is_mali(fmt) ? LPAE_TEST_PHYS_MALI : LPAE_TEST_PHYS_S1;
+}
+
+/* The leaf io-pgtable-arm writes at @level to map @paddr with @prot. */
+static u64 lpae_expect_leaf(enum iopgtable_fmt fmt, unsigned long quirks,
+			    int prot, int level, u64 paddr)
+{
+	u64 pte = paddr & EXP_PTE_OA;
+
+	if (prot & IOPGTABLE_MMIO)
+		pte |= EXP_ATTR_IDX_DEV << EXP_PTE_ATTRINDX_SHIFT;
+	else if (prot & IOPGTABLE_CACHE)
+		pte |= EXP_ATTR_IDX_CACHE << EXP_PTE_ATTRINDX_SHIFT;
+	else
+		pte |= EXP_ATTR_IDX_NC << EXP_PTE_ATTRINDX_SHIFT;
+	if (prot & IOPGTABLE_NOEXEC)
+		pte |= EXP_PTE_XN;
+
+	if (lpae_is_mali(fmt)) {
+		/*
+		 * An ATE (type 1) at every level, stage-2 permissions, outer
+		 * shareable whatever the cacheability, no AF, no nG, and
+		 * nothing for PRIVILEGED.
+		 */
+		pte |= EXP_PTE_TYPE_BLOCK | EXP_PTE_SH_OS;
+		if (prot & IOPGTABLE_READ)
+			pte |= EXP_MALI_PTE_READ;
+		if (prot & IOPGTABLE_WRITE)
+			pte |= EXP_MALI_PTE_WRITE;
+		return pte;
+	}
+
+	pte |= level == 3 ? EXP_PTE_TYPE_PAGE : EXP_PTE_TYPE_BLOCK;
+	pte |= EXP_PTE_NG | EXP_PTE_AF;
+	pte |= prot & IOPGTABLE_CACHE ? EXP_PTE_SH_IS : EXP_PTE_SH_OS;
+	if ((prot & IOPGTABLE_READ) && !(prot & IOPGTABLE_WRITE))
+		pte |= EXP_PTE_AP_RDONLY;
+	if (!(prot & IOPGTABLE_PRIVILEGED))
+		pte |= EXP_PTE_AP_UNPRIV;
+	if (quirks & IOPGTABLE_QUIRK_ARM_NS)
+		pte |= EXP_PTE_NS;
+	return pte;
+}
+
+/* The bits of a table entry other than the next table's address. */
+static u64 lpae_expect_table_attrs(unsigned long quirks)
+{
+	u64 attrs = EXP_PTE_TYPE_TABLE;
+
+	if (quirks & IOPGTABLE_QUIRK_ARM_NS)
+		attrs |= EXP_PTE_NSTABLE;
+	return attrs;
+}
+
+/*
+ * TCR_EL1 for a coherent walk: the fields of TTBR0 (T0SZ[5:0],
+ * IRGN0[9:8], ORGN0[11:10], SH0[13:12], TG0[15:14]) or of TTBR1
+ * (T1SZ[21:16], IRGN1[25:24], ORGN1[27:26], SH1[29:28], TG1[31:30]),
+ * and IPS[34:32].
+ */
+static u64 lpae_expect_tcr(bool ttbr1, u64 tsz, u64 tg, u64 ips)
+{
+	u64 tcr = ips << 32;
+
+	if (ttbr1)
+		return tcr | tsz << 16 | EXP_TCR_RGN_WBWA << 24 |
+		       EXP_TCR_RGN_WBWA << 26 | EXP_TCR_SH_IS << 28 | tg << 30;
+	return tcr | tsz | EXP_TCR_RGN_WBWA << 8 | EXP_TCR_RGN_WBWA << 10 |
+	       EXP_TCR_SH_IS << 12 | tg << 14;
+}
+
+static int lpae_size_str(char *buf, size_t len, u64 size)
+{
+	if (size >= SZ_1G)
+		return scnprintf(buf, len, "%lluG", size / SZ_1G);
+	if (size >= SZ_1M)
+		return scnprintf(buf, len, "%lluM", size / SZ_1M);
+	return scnprintf(buf, len, "%lluK", size / SZ_1K);
+}
+
+static int lpae_sizes_str(char *buf, size_t len, unsigned long sizes)
+{
+	unsigned int bit;
+	int n = 0;
+
+	for_each_set_bit(bit, &sizes, BITS_PER_LONG) {
+		if (n)
+			n += scnprintf(buf + n, len - n, "|");
+		n += lpae_size_str(buf + n, len - n, BIT_ULL(bit));
+	}
+	return n;
+}
+
+static int lpae_prot_str(char *buf, size_t len, int prot)
+{
+	static const struct {
+		int flag;
+		const char *name;
+	} flags[] = {
+		{ IOPGTABLE_READ, "READ" },
+		{ IOPGTABLE_WRITE, "WRITE" },
+		{ IOPGTABLE_CACHE, "CACHE" },
+		{ IOPGTABLE_NOEXEC, "NOEXEC" },
+		{ IOPGTABLE_MMIO, "MMIO" },
+		{ IOPGTABLE_PRIVILEGED, "PRIV" },
+	};
+	unsigned int i;
+	int n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(flags); i++)
+		if (prot & flags[i].flag)
+			n += scnprintf(buf + n, len - n, "%s%s", n ? "|" : "",
+				       flags[i].name);
+	return n;
+}
+
+static void lpae_expect_hex(struct kunit *test, const char *what, u64 got,
+			    u64 want)
+{
+	KUNIT_EXPECT_EQ_MSG(test, got, want, "%s is %#llx, expected %#llx",
+			    what, got, want);
+}
+
+static u64 lpae_iova_to_phys(struct iopgtable_test_table *t, u64 iova)
+{
+	return t->ops->iova_to_phys(t->ops, iova);
+}
+
+/* Map one page of @size bytes; skip where @paddr needs a wider phys_addr_t. */
+static void lpae_map_one(struct kunit *test, struct iopgtable_test_table *t,
+			 u64 iova, u64 paddr, size_t size, int prot)
+{
+	u64 last = paddr + size - 1;
+	size_t mapped;
+	int ret;
+
+	if ((phys_addr_t)last != last)
+		kunit_skip(test, "%#llx does not fit in phys_addr_t", last);
+
+	ret = iopgtable_test_map_pages(t, iova, paddr, size, 1, prot, &mapped);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_ASSERT_EQ(test, mapped, size);
+}
+
+/*
+ * Expect the walk from the root register to find, for @iova, the leaf the
+ * model gives at @level, and ops->iova_to_phys() to translate the page and
+ * not its neighbours (the callers leave those unmapped).
+ */
+static void lpae_expect_leaf_at(struct kunit *test,
+				struct iopgtable_test_table *t, u64 iova,
+				u64 paddr, size_t size, int level, int prot,
+				struct iopgtable_test_walk *walk)
+{
+	u64 want = lpae_expect_leaf(t->fmt, t->cfg.quirks, prot, level, paddr);
+	u64 pte = iopgtable_test_walk(t, iova, walk);
+	u64 mid = size / 2 + 0x18;
+
+	KUNIT_EXPECT_EQ_MSG(test, pte, want,
+			    "leaf for %#llx is %#llx, expected %#llx",
+			    iova, pte, want);
+	KUNIT_EXPECT_EQ(test, walk->level, level);
+	KUNIT_EXPECT_EQ(test, lpae_iova_to_phys(t, iova), paddr);
+	KUNIT_EXPECT_EQ(test, lpae_iova_to_phys(t, iova + mid), paddr + mid);
+	KUNIT_EXPECT_EQ(test, lpae_iova_to_phys(t, iova + size - 1),
+			paddr + size - 1);
+	KUNIT_EXPECT_EQ(test, lpae_iova_to_phys(t, iova - 1), 0ULL);
+	KUNIT_EXPECT_EQ(test, lpae_iova_to_phys(t, iova + size), 0ULL);
+}
+
+/* Expect each table entry the walk crossed to be a bare table descriptor. */
+static void lpae_expect_tables(struct kunit *test,
+			       struct iopgtable_test_table *t,
+			       const struct iopgtable_test_walk *walk)
+{
+	u64 want = lpae_expect_table_attrs(t->cfg.quirks);
+	int lvl;
+
+	for (lvl = walk->level - walk->levels + 1; lvl < walk->level; lvl++) {
+		u64 pte = walk->table_ptes[lvl];
+
+		KUNIT_EXPECT_EQ_MSG(test, pte & ~EXP_PTE_OA, want,
+				    "level %d table entry %#llx, attrs %#llx",
+				    lvl, pte, want);
+		KUNIT_EXPECT_NE(test, pte & EXP_PTE_OA, 0ULL);
+	}
+}
+
+/* ---- Golden entries, worked out by hand ---- */
+
+struct lpae_golden_case {
+	const char *desc;
+	enum iopgtable_fmt fmt;
+	unsigned long quirks;
+	unsigned long pgsizes;	/* 0: 4K|2M|1G */
+	size_t size;
+	int level;
+	int prot;
+	u64 iova;
+	u64 paddr;
+	u64 pte;
+};
+
+static const struct lpae_golden_case lpae_golden_cases[] = {
+	{
+		/* type 3, AttrIndx 1, AP[1], SH 3, AF, nG */
+		.desc = "S1 4K page READ|WRITE|CACHE",
+		.fmt = IOPGTABLE_ARM_64_LPAE_S1,
+		.size = SZ_4K, .level = 3, .prot = RW | IOPGTABLE_CACHE,
+		.iova = 0x1000, .paddr = 0x80000000,
+		.pte = 0x80000f47,
+	},
+	{
+		/* type 3, AP[1], AP[2], SH 2, AF, nG */
+		.desc = "S1 4K page READ",
+		.fmt = IOPGTABLE_ARM_64_LPAE_S1,
+		.size = SZ_4K, .level = 3, .prot = IOPGTABLE_READ,
+		.iova = 0x2000, .paddr = 0x80000000,
+		.pte = 0x80000ec3,
+	},
+	{
+		/* type 3, SH 2, AF, nG, PXN, UXN */
+		.desc = "S1 4K page WRITE|NOEXEC|PRIV",
+		.fmt = IOPGTABLE_ARM_64_LPAE_S1,
+		.size = SZ_4K, .level = 3,
+		.prot = IOPGTABLE_WRITE | IOPGTABLE_NOEXEC |
+			IOPGTABLE_PRIVILEGED,
+		.iova = 0x3000, .paddr = 0x123456789000,
+		.pte = 0x0060123456789e03,
+	},
+	{
+		/* type 3, AP[1], SH 2, AF, nG; all 36 address bits */
+		.desc = "S1 4K page READ|WRITE at the top of 48 bits",
+		.fmt = IOPGTABLE_ARM_64_LPAE_S1,
+		.size = SZ_4K, .level = 3, .prot = RW,
+		.iova = 0xfffffffff000, .paddr = 0xfffffffff000,
+		.pte = 0xfffffffffe43,
+	},
+	{
+		/* type 1, AttrIndx 2, AP[1], SH 2, AF, nG */
+		.desc = "S1 2M block READ|WRITE|MMIO",
+		.fmt = IOPGTABLE_ARM_64_LPAE_S1,
+		.size = SZ_2M, .level = 2, .prot = RW | IOPGTABLE_MMIO,
+		.iova = 0x40200000, .paddr = 0x40200000,
+		.pte = 0x40200e49,
+	},
+	{
+		/* type 1, AttrIndx 2 (MMIO wins), SH 3, AF, nG, PXN, UXN */
+		.desc = "S1 1G block with every flag",
+		.fmt = IOPGTABLE_ARM_64_LPAE_S1,
+		.size = SZ_1G, .level = 1,
+		.prot = RW | IOPGTABLE_CACHE | IOPGTABLE_NOEXEC |
+			IOPGTABLE_MMIO | IOPGTABLE_PRIVILEGED,
+		.iova = 0x7fc0000000, .paddr = 0xc0000000,
+		.pte = 0x00600000c0000f09,
+	},
+	{
+		/* type 3, NS, AP[1], SH 2, AF, nG */
+		.desc = "S1 4K page READ|WRITE, ARM_NS",
+		.fmt = IOPGTABLE_ARM_64_LPAE_S1,
+		.quirks = IOPGTABLE_QUIRK_ARM_NS,
+		.size = SZ_4K, .level = 3, .prot = RW,
+		.iova = 0x1000, .paddr = 0x80000000,
+		.pte = 0x80000e63,
+	},
+	{
+		.desc = "S1 16K page READ|WRITE|CACHE",
+		.fmt = IOPGTABLE_ARM_64_LPAE_S1,
+		.pgsizes = SZ_16K | SZ_32M,
+		.size = SZ_16K, .level = 3, .prot = RW | IOPGTABLE_CACHE,
+		.iova = 0x1c000, .paddr = 0x80004000,
+		.pte = 0x80004f47,
+	},
+	{
+		/* type 1, AP[1], AP[2], SH 2, AF, nG, PXN, UXN */
+		.desc = "S1 32M block READ|NOEXEC",
+		.fmt = IOPGTABLE_ARM_64_LPAE_S1,
+		.pgsizes = SZ_16K | SZ_32M,
+		.size = SZ_32M, .level = 2,
+		.prot = IOPGTABLE_READ | IOPGTABLE_NOEXEC,
+		.iova = 0x6000000, .paddr = 0x102000000,
+		.pte = 0x0060000102000ec1,
+	},
+	{
+		/* type 3, AttrIndx 1, AP[2], SH 3, AF, nG */
+		.desc = "S1 64K page READ|CACHE|PRIV",
+		.fmt = IOPGTABLE_ARM_64_LPAE_S1,
+		.pgsizes = SZ_64K | SZ_512M,
+		.size = SZ_64K, .level = 3,
+		.prot = IOPGTABLE_READ | IOPGTABLE_CACHE |
+			IOPGTABLE_PRIVILEGED,
+		.iova = 0x30000, .paddr = 0xabcd0000,
+		.pte = 0xabcd0f87,
+	},
+	{
+		/* type 1, AP[1], SH 2, AF, nG */
+		.desc = "S1 512M block READ|WRITE",
+		.fmt = IOPGTABLE_ARM_64_LPAE_S1,
+		.pgsizes = SZ_64K | SZ_512M,
+		.size = SZ_512M, .level = 2, .prot = RW,
+		.iova = 0x60000000, .paddr = 0x20000000,
+		.pte = 0x20000e41,
+	},
+	{
+		/* type 1, AttrIndx 1, HAP 3, SH 2 */
+		.desc = "Mali 4K page READ|WRITE|CACHE",
+		.fmt = IOPGTABLE_ARM_MALI_LPAE,
+		.size = SZ_4K, .level = 3, .prot = RW | IOPGTABLE_CACHE,
+		.iova = 0x1000, .paddr = 0x80000000,
+		.pte = 0x800002c5,
+	},
+	{
+		/* type 1, HAP 1, SH 2 */
+		.desc = "Mali 4K page READ",
+		.fmt = IOPGTABLE_ARM_MALI_LPAE,
+		.size = SZ_4K, .level = 3, .prot = IOPGTABLE_READ,
+		.iova = 0x2000, .paddr = 0x80000000,
+		.pte = 0x80000241,
+	},
+	{
+		/* type 1, HAP 3, SH 2; all 28 address bits below 40 */
+		.desc = "Mali 4K page READ|WRITE at the top of 40 bits",
+		.fmt = IOPGTABLE_ARM_MALI_LPAE,
+		.size = SZ_4K, .level = 3, .prot = RW,
+		.iova = 0xfffffff000, .paddr = 0xfffffff000,
+		.pte = 0xfffffff2c1,
+	},
+	{
+		/* type 1, AttrIndx 2, HAP 2, SH 2, XN; PRIV ignored */
+		.desc = "Mali 2M block WRITE|NOEXEC|MMIO|PRIV",
+		.fmt = IOPGTABLE_ARM_MALI_LPAE,
+		.size = SZ_2M, .level = 2,
+		.prot = IOPGTABLE_WRITE | IOPGTABLE_NOEXEC | IOPGTABLE_MMIO |
+			IOPGTABLE_PRIVILEGED,
+		.iova = 0x40200000, .paddr = 0x40200000,
+		.pte = 0x0060000040200289,
+	},
+	{
+		/* type 1 (as every Mali leaf), AttrIndx 1, HAP 3, SH 2 */
+		.desc = "Mali 1G block READ|WRITE|CACHE",
+		.fmt = IOPGTABLE_ARM_MALI_LPAE,
+		.size = SZ_1G, .level = 1, .prot = RW | IOPGTABLE_CACHE,
+		.iova = 0x7fc0000000, .paddr = 0xc0000000,
+		.pte = 0xc00002c5,
+	},
+};
+
+static void lpae_golden_desc(const struct lpae_golden_case *c, char *desc)
+{
+	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(lpae_golden, lpae_golden_cases, lpae_golden_desc);
+
+static void lpae_test_leaf_golden(struct kunit *test)
+{
+	const struct lpae_golden_case *c = test->param_value;
+	struct iopgtable_cfg cfg = iopgtable_test_cfg(c->fmt);
+	struct iopgtable_test_walk walk;
+	struct iopgtable_test_table *t;
+
+	cfg.quirks |= c->quirks;
+	if (c->pgsizes)
+		cfg.pgsize_bitmap = c->pgsizes;
+	t = iopgtable_test_new(test, c->fmt, &cfg);
+
+	/* The test's model must agree with the hand-made value... */
+	lpae_expect_hex(test, "model",
+			lpae_expect_leaf(c->fmt, cfg.quirks, c->prot, c->level,
+					 c->paddr),
+			c->pte);
+
+	/* ...and so must the table. */
+	lpae_map_one(test, t, c->iova, c->paddr, c->size, c->prot);
+	lpae_expect_hex(test, "leaf", iopgtable_test_walk(t, c->iova, &walk),
+			c->pte);
+	lpae_expect_leaf_at(test, t, c->iova, c->paddr, c->size, c->level,
+			    c->prot, &walk);
+	lpae_expect_tables(test, t, &walk);
+}
+
+/* ---- Leaf encoding: every prot, both formats, every 4K-granule size ---- */
+
+struct lpae_size {
+	size_t size;
+	int level;
+};
+
+struct lpae_leaf_case {
+	enum iopgtable_fmt fmt;
+	const struct lpae_size *leaf;
+	int prot;
+};
+
+static const enum iopgtable_fmt lpae_fmts[] = {
+	IOPGTABLE_ARM_64_LPAE_S1,
+	IOPGTABLE_ARM_MALI_LPAE,
+};
+
+static const struct lpae_size lpae_4k_leaves[] = {
+	{ SZ_4K, 3 },
+	{ SZ_2M, 2 },
+	{ SZ_1G, 1 },
+};
+
+static const int lpae_perms[] = {
+	IOPGTABLE_READ,
+	IOPGTABLE_WRITE,
+	IOPGTABLE_READ | IOPGTABLE_WRITE,
+};
+
+/* Each case combines one permission with a subset of these. */
+static const int lpae_attrs[] = {
+	IOPGTABLE_CACHE,
+	IOPGTABLE_NOEXEC,
+	IOPGTABLE_MMIO,
+	IOPGTABLE_PRIVILEGED,
+};
+
+#define LPAE_NR_ATTR_SETS	BIT(ARRAY_SIZE(lpae_attrs))
+
+/* The cross product of the tables above, filled by the generator. */
+static struct lpae_leaf_case lpae_leaf_cases[ARRAY_SIZE(lpae_fmts) *
+					      ARRAY_SIZE(lpae_4k_leaves) *
+					      ARRAY_SIZE(lpae_perms) *
+					      LPAE_NR_ATTR_SETS];
+
+static void lpae_leaf_cases_init(void)
+{
+	unsigned int i, n, b;
+
+	for (i = 0; i < ARRAY_SIZE(lpae_leaf_cases); i++) {
+		struct lpae_leaf_case *c = &lpae_leaf_cases[i];
+		unsigned int attrs = i % LPAE_NR_ATTR_SETS;
+
+		n = i / LPAE_NR_ATTR_SETS;
+		c->prot = lpae_perms[n % ARRAY_SIZE(lpae_perms)];
+		n /= ARRAY_SIZE(lpae_perms);
+		c->leaf = &lpae_4k_leaves[n % ARRAY_SIZE(lpae_4k_leaves)];
+		n /= ARRAY_SIZE(lpae_4k_leaves);
+		c->fmt = lpae_fmts[n];
+		for (b = 0; b < ARRAY_SIZE(lpae_attrs); b++)
+			if (attrs & BIT(b))
+				c->prot |= lpae_attrs[b];
+	}
+}
+
+static void lpae_leaf_desc(const struct lpae_leaf_case *c, char *desc)
+{
+	int n;
+
+	n = scnprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s ",
+		      lpae_fmt_name(c->fmt));
+	n += lpae_size_str(desc + n, KUNIT_PARAM_DESC_SIZE - n, c->leaf->size);
+	n += scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n, " ");
+	lpae_prot_str(desc + n, KUNIT_PARAM_DESC_SIZE - n, c->prot);
+}
+
+static const void *lpae_leaf_gen_params(const void *prev, char *desc)
+{
+	const struct lpae_leaf_case *c = prev;
+
+	if (!c) {
+		lpae_leaf_cases_init();
+		c = lpae_leaf_cases;
+	} else if (++c == lpae_leaf_cases + ARRAY_SIZE(lpae_leaf_cases)) {
+		return NULL;
+	}
+	lpae_leaf_desc(c, desc);
+	return c;
+}
+
+static void lpae_test_leaf_encoding(struct kunit *test)
+{
+	const struct lpae_leaf_case *c = test->param_value;
+	struct iopgtable_cfg cfg = iopgtable_test_cfg(c->fmt);
+	u64 iova = LPAE_TEST_IOVA + (u64)c->leaf->size * 3;
+	u64 paddr = lpae_phys_base(c->fmt) + (u64)c->leaf->size * 5;
+	struct iopgtable_test_walk walk;
+	struct iopgtable_test_table *t;
+
+	t = iopgtable_test_new(test, c->fmt, &cfg);
+	lpae_map_one(test, t, iova, paddr, c->leaf->size, c->prot);
+	lpae_expect_leaf_at(test, t, iova, paddr, c->leaf->size,
+			    c->leaf->level, c->prot, &walk);
+
+	/* ias 48: both formats start at level 0 */
+	KUNIT_EXPECT_EQ(test, walk.levels, c->leaf->level + 1);
+	lpae_expect_tables(test, t, &walk);
+	/* The root, and one table for each level above the leaf's */
+	KUNIT_EXPECT_EQ(test, t->allocs, (unsigned long)c->leaf->level + 1);
+}
+
+/* ---- Table entries, with and without ARM_NS ---- */
+
+struct lpae_table_case {
+	enum iopgtable_fmt fmt;
+	unsigned long quirks;
+	unsigned long pgsizes;
+	int levels;	/* of the walk to a page, with ias 48 */
+	struct lpae_size page, block;
+};
+
+static const struct lpae_table_case lpae_table_cases[] = {
+	{
+		.fmt = IOPGTABLE_ARM_64_LPAE_S1,
+		.pgsizes = SZ_4K | SZ_2M | SZ_1G, .levels = 4,
+		.page = { SZ_4K, 3 }, .block = { SZ_2M, 2 },
+	},
+	{
+		.fmt = IOPGTABLE_ARM_64_LPAE_S1,
+		.quirks = IOPGTABLE_QUIRK_ARM_NS,
+		.pgsizes = SZ_4K | SZ_2M | SZ_1G, .levels = 4,
+		.page = { SZ_4K, 3 }, .block = { SZ_1G, 1 },
+	},
+	{
+		.fmt = IOPGTABLE_ARM_64_LPAE_S1,
+		.quirks = IOPGTABLE_QUIRK_ARM_NS,
+		.pgsizes = SZ_16K | SZ_32M, .levels = 4,
+		.page = { SZ_16K, 3 }, .block = { SZ_32M, 2 },
+	},
+	{
+		.fmt = IOPGTABLE_ARM_64_LPAE_S1,
+		.quirks = IOPGTABLE_QUIRK_ARM_NS,
+		.pgsizes = SZ_64K | SZ_512M, .levels = 3,
+		.page = { SZ_64K, 3 }, .block = { SZ_512M, 2 },
+	},
+	{
+		.fmt = IOPGTABLE_ARM_MALI_LPAE,
+		.pgsizes = SZ_4K | SZ_2M | SZ_1G, .levels = 4,
+		.page = { SZ_4K, 3 }, .block = { SZ_2M, 2 },
+	},
+};
+
+static void lpae_table_desc(const struct lpae_table_case *c, char *desc)
+{
+	int n;
+
+	n = scnprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s ",
+		      lpae_fmt_name(c->fmt));
+	n += lpae_sizes_str(desc + n, KUNIT_PARAM_DESC_SIZE - n, c->pgsizes);
+	if (c->quirks & IOPGTABLE_QUIRK_ARM_NS)
+		scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n, " ARM_NS");
+}
+
+KUNIT_ARRAY_PARAM(lpae_table, lpae_table_cases, lpae_table_desc);
+
+static void lpae_test_table_entries(struct kunit *test)
+{
+	const struct lpae_table_case *c = test->param_value;
+	struct iopgtable_cfg cfg = iopgtable_test_cfg(c->fmt);
+	const struct lpae_size *leaves[] = { &c->page, &c->block };
+	struct iopgtable_test_walk walk;
+	struct iopgtable_test_table *t;
+	unsigned int i;
+
+	cfg.quirks |= c->quirks;
+	cfg.pgsize_bitmap = c->pgsizes;
+	t = iopgtable_test_new(test, c->fmt, &cfg);
+
+	for (i = 0; i < ARRAY_SIZE(leaves); i++) {
+		const struct lpae_size *l = leaves[i];
+		u64 iova = LPAE_TEST_IOVA + (u64)l->size * 3;
+		u64 paddr = lpae_phys_base(c->fmt) + (u64)l->size * 5;
+		int prot = RW | IOPGTABLE_CACHE;
+
+		lpae_map_one(test, t, iova, paddr, l->size, prot);
+		lpae_expect_leaf_at(test, t, iova, paddr, l->size, l->level,
+				    prot, &walk);
+		KUNIT_EXPECT_EQ(test, walk.levels, c->levels - (3 - l->level));
+		lpae_expect_tables(test, t, &walk);
+	}
+}
+
+/* ---- Register values ---- */
+
+static void lpae_test_s1_regs(struct kunit *test)
+{
+	struct iopgtable_cfg cfg = iopgtable_test_cfg(IOPGTABLE_ARM_64_LPAE_S1);
+	struct iopgtable_test_table *t;
+	u64 ttbr;
+
+	t = iopgtable_test_new(test, IOPGTABLE_ARM_64_LPAE_S1, &cfg);
+	ttbr = t->cfg.arm_lpae_s1.ttbr;
+	/* T0SZ 16, IRGN0 1, ORGN0 1, SH0 3, TG0 0 (4K), IPS 5 (48 bits) */
+	lpae_expect_hex(test, "tcr", t->cfg.arm_lpae_s1.tcr, 0x500003510);
+	lpae_expect_hex(test, "mair", t->cfg.arm_lpae_s1.mair, EXP_S1_MAIR);
+	KUNIT_EXPECT_NE(test, ttbr, 0ULL);
+	lpae_expect_hex(test, "ttbr low bits", ttbr & GENMASK_ULL(5, 0), 0);
+	KUNIT_EXPECT_EQ(test, t->allocs, 1UL);
+
+	cfg.quirks |= IOPGTABLE_QUIRK_ARM_TTBR1;
+	t = iopgtable_test_new(test, IOPGTABLE_ARM_64_LPAE_S1, &cfg);
+	ttbr = t->cfg.arm_lpae_s1.ttbr;
+	/* T1SZ 16, IRGN1 1, ORGN1 1, SH1 3, TG1 2 (4K), IPS 5 (48 bits) */
+	lpae_expect_hex(test, "tcr", t->cfg.arm_lpae_s1.tcr, 0x5b5100000);
+	lpae_expect_hex(test, "mair", t->cfg.arm_lpae_s1.mair, EXP_S1_MAIR);
+	KUNIT_EXPECT_NE(test, ttbr, 0ULL);
+	lpae_expect_hex(test, "ttbr low bits", ttbr & GENMASK_ULL(5, 0), 0);
+}
+
+struct lpae_tcr_case {
+	unsigned long quirks;
+	unsigned long pgsizes;
+	unsigned int ias, oas;
+	u64 tsz;	/* 64 - ias */
+	u64 tg;		/* TG0: 4K 0, 16K 2, 64K 1; TG1: 4K 2, 16K 1, 64K 3 */
+	u64 ips;	/* 32, 36, 40, 42, 44, 48 bits: 0 to 5 */
+};
+
+#define LPAE_4K		(SZ_4K | SZ_2M | SZ_1G)
+#define LPAE_16K	(SZ_16K | SZ_32M)
+#define LPAE_64K	(SZ_64K | SZ_512M)
+
+static const struct lpae_tcr_case lpae_tcr_cases[] = {
+	{ 0, LPAE_4K, 48, 48, 16, 0, 5 },
+	{ 0, LPAE_4K, 48, 44, 16, 0, 4 },
+	{ 0, LPAE_4K, 48, 42, 16, 0, 3 },
+	{ 0, LPAE_4K, 48, 40, 16, 0, 2 },
+	{ 0, LPAE_4K, 48, 36, 16, 0, 1 },
+	{ 0, LPAE_4K, 48, 32, 16, 0, 0 },
+	{ 0, LPAE_4K, 44, 48, 20, 0, 5 },
+	{ 0, LPAE_4K, 42, 40, 22, 0, 2 },
+	{ 0, LPAE_4K, 40, 36, 24, 0, 1 },
+	{ 0, LPAE_4K, 39, 44, 25, 0, 4 },
+	{ 0, LPAE_4K, 36, 32, 28, 0, 0 },
+	{ 0, LPAE_4K, 32, 42, 32, 0, 3 },
+	{ 0, LPAE_16K, 48, 48, 16, 2, 5 },
+	{ 0, LPAE_16K, 36, 40, 28, 2, 2 },
+	{ 0, LPAE_64K, 48, 48, 16, 1, 5 },
+	{ 0, LPAE_64K, 42, 44, 22, 1, 4 },
+	{ IOPGTABLE_QUIRK_ARM_TTBR1, LPAE_4K, 48, 48, 16, 2, 5 },
+	{ IOPGTABLE_QUIRK_ARM_TTBR1, LPAE_4K, 39, 36, 25, 2, 1 },
+	{ IOPGTABLE_QUIRK_ARM_TTBR1, LPAE_16K, 48, 40, 16, 1, 2 },
+	{ IOPGTABLE_QUIRK_ARM_TTBR1, LPAE_64K, 42, 48, 22, 3, 5 },
+};
+
+static void lpae_tcr_desc(const struct lpae_tcr_case *c, char *desc)
+{
+	bool ttbr1 = c->quirks & IOPGTABLE_QUIRK_ARM_TTBR1;
+	int n;
+
+	n = scnprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s ",
+		      ttbr1 ? "TTBR1" : "TTBR0");
+	n += lpae_size_str(desc + n, KUNIT_PARAM_DESC_SIZE - n,
+			   BIT_ULL(__ffs(c->pgsizes)));
+	scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n, " ias %u oas %u",
+		  c->ias, c->oas);
+}
+
+KUNIT_ARRAY_PARAM(lpae_tcr, lpae_tcr_cases, lpae_tcr_desc);
+
+static void lpae_test_s1_tcr(struct kunit *test)
+{
+	const struct lpae_tcr_case *c = test->param_value;
+	struct iopgtable_cfg cfg = iopgtable_test_cfg(IOPGTABLE_ARM_64_LPAE_S1);
+	bool ttbr1 = c->quirks & IOPGTABLE_QUIRK_ARM_TTBR1;
+	struct iopgtable_test_table *t;
+	u64 ttbr;
+
+	cfg.quirks |= c->quirks;
+	cfg.pgsize_bitmap = c->pgsizes;
+	cfg.ias = c->ias;
+	cfg.oas = c->oas;
+	t = iopgtable_test_new(test, IOPGTABLE_ARM_64_LPAE_S1, &cfg);
+	ttbr = t->cfg.arm_lpae_s1.ttbr;
+
+	lpae_expect_hex(test, "tcr", t->cfg.arm_lpae_s1.tcr,
+			lpae_expect_tcr(ttbr1, c->tsz, c->tg, c->ips));
+	lpae_expect_hex(test, "mair", t->cfg.arm_lpae_s1.mair, EXP_S1_MAIR);
+	KUNIT_EXPECT_NE(test, ttbr, 0ULL);
+	lpae_expect_hex(test, "ttbr low bits", ttbr & GENMASK_ULL(5, 0), 0);
+	KUNIT_EXPECT_EQ(test, t->cfg.ias, c->ias);
+	KUNIT_EXPECT_EQ(test, t->cfg.oas, c->oas);
+	KUNIT_EXPECT_EQ(test, t->allocs, 1UL);
+}
+
+static const unsigned int lpae_ttbr1_ias[] = { 48, 39, 32 };
+
+static void lpae_ias_desc(const unsigned int *ias, char *desc)
+{
+	scnprintf(desc, KUNIT_PARAM_DESC_SIZE, "ias %u", *ias);
+}
+
+KUNIT_ARRAY_PARAM(lpae_ttbr1, lpae_ttbr1_ias, lpae_ias_desc);
+
+/*
+ * With TTBR1 the table holds [2^64 - 2^ias, 2^64): an IOVA must carry its
+ * sign-extended top bits, as arm_lpae_map_pages() checks.
+ */
+static void lpae_test_ttbr1(struct kunit *test)
+{
+	const unsigned int ias = *(const unsigned int *)test->param_value;
+	struct iopgtable_cfg cfg = iopgtable_test_cfg(IOPGTABLE_ARM_64_LPAE_S1);
+	u64 top = ~GENMASK_ULL(ias - 1, 0);
+	u64 offset = 0x12345000 & GENMASK_ULL(ias - 1, 0);
+	u64 iova = top | offset;
+	u64 paddr = 0x80000000;
+	struct iopgtable_test_walk walk;
+	struct iopgtable_test_table *t;
+	size_t mapped;
+	int ret;
+
+	cfg.quirks |= IOPGTABLE_QUIRK_ARM_TTBR1;
+	cfg.ias = ias;
+	t = iopgtable_test_new(test, IOPGTABLE_ARM_64_LPAE_S1, &cfg);
+
+	lpae_map_one(test, t, iova, paddr, SZ_4K, RW);
+	lpae_expect_leaf_at(test, t, iova, paddr, SZ_4K, 3, RW, &walk);
+	lpae_expect_tables(test, t, &walk);
+
+	/* The same offset with the top bits clear is out of range... */
+	KUNIT_EXPECT_EQ(test, lpae_iova_to_phys(t, offset), 0ULL);
+	ret = iopgtable_test_map_pages(t, offset, paddr, SZ_4K, 1, RW, &mapped);
+	KUNIT_EXPECT_EQ(test, ret, -ERANGE);
+	KUNIT_EXPECT_EQ(test, mapped, 0UL);
+
+	/* ...and so is one with only some of them set. */
+	KUNIT_EXPECT_EQ(test, lpae_iova_to_phys(t, iova ^ BIT_ULL(63)), 0ULL);
+	ret = iopgtable_test_map_pages(t, iova ^ BIT_ULL(63), paddr, SZ_4K, 1,
+				       RW, &mapped);
+	KUNIT_EXPECT_EQ(test, ret, -ERANGE);
+	KUNIT_EXPECT_EQ(test, mapped, 0UL);
+
+	/* The last page of the 64-bit space is the table's last page. */
+	lpae_map_one(test, t, U64_MAX & ~(u64)(SZ_4K - 1), paddr + SZ_4K,
+		     SZ_4K, RW);
+	lpae_expect_leaf_at(test, t, U64_MAX & ~(u64)(SZ_4K - 1),
+			    paddr + SZ_4K, SZ_4K, 3, RW, &walk);
+
+	/* Nothing else moved. */
+	KUNIT_EXPECT_EQ(test, lpae_iova_to_phys(t, iova), paddr);
+}
+
+static void lpae_test_mali_regs(struct kunit *test)
+{
+	struct iopgtable_cfg cfg = iopgtable_test_cfg(IOPGTABLE_ARM_MALI_LPAE);
+	struct iopgtable_test_walk walk;
+	struct iopgtable_test_table *t;
+	u64 transtab;
+
+	t = iopgtable_test_new(test, IOPGTABLE_ARM_MALI_LPAE, &cfg);
+	transtab = t->cfg.arm_mali_lpae.transtab;
+
+	lpae_expect_hex(test, "memattr", t->cfg.arm_mali_lpae.memattr,
+			EXP_MALI_MEMATTR);
+	lpae_expect_hex(test, "transtab low bits",
+			transtab & EXP_MALI_TRANSTAB_FLAGS,
+			EXP_MALI_TRANSTAB_COHERENT);
+	KUNIT_EXPECT_NE(test, transtab & ~EXP_MALI_TRANSTAB_FLAGS, 0ULL);
+	KUNIT_EXPECT_EQ(test, t->allocs, 1UL);
+
+	/* The walker starts at transtab's address: it must be the root. */
+	lpae_map_one(test, t, 0x1000, 0x80000000, SZ_4K, RW);
+	lpae_expect_leaf_at(test, t, 0x1000, 0x80000000, SZ_4K, 3, RW, &walk);
+	KUNIT_EXPECT_EQ(test, walk.levels, 4);
+}
+
+/* ---- Levels of the walk ---- */
+
+struct lpae_levels_case {
+	enum iopgtable_fmt fmt;
+	unsigned int ias;
+	int levels;		/* walked to reach a 4K page */
+	unsigned long allocs;	/* tables after a page at 0 and at the top */
+};
+
+/*
+ * S1 4K: levels = DIV_ROUND_UP(ias - 12, 9). Mali: always four, its level-0
+ * root holding a single entry below ias 40.
+ */
+static const struct lpae_levels_case lpae_levels_cases[] = {
+	{ IOPGTABLE_ARM_64_LPAE_S1, 48, 4, 7 },
+	{ IOPGTABLE_ARM_64_LPAE_S1, 42, 4, 7 },
+	{ IOPGTABLE_ARM_64_LPAE_S1, 40, 4, 7 },
+	{ IOPGTABLE_ARM_64_LPAE_S1, 39, 3, 5 },
+	{ IOPGTABLE_ARM_64_LPAE_S1, 36, 3, 5 },
+	{ IOPGTABLE_ARM_64_LPAE_S1, 32, 3, 5 },
+	{ IOPGTABLE_ARM_MALI_LPAE, 48, 4, 7 },
+	{ IOPGTABLE_ARM_MALI_LPAE, 40, 4, 7 },
+	{ IOPGTABLE_ARM_MALI_LPAE, 39, 4, 6 },
+	{ IOPGTABLE_ARM_MALI_LPAE, 32, 4, 6 },
+};
+
+static void lpae_levels_desc(const struct lpae_levels_case *c, char *desc)
+{
+	scnprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s 4K ias %u",
+		  lpae_fmt_name(c->fmt), c->ias);
+}
+
+KUNIT_ARRAY_PARAM(lpae_levels, lpae_levels_cases, lpae_levels_desc);
+
+static void lpae_test_levels(struct kunit *test)
+{
+	const struct lpae_levels_case *c = test->param_value;
+	struct iopgtable_cfg cfg = iopgtable_test_cfg(c->fmt);
+	u64 top = BIT_ULL(c->ias) - SZ_4K;
+	struct iopgtable_test_walk walk;
+	struct iopgtable_test_table *t;
+	size_t mapped;
+	int ret;
+
+	cfg.ias = c->ias;
+	t = iopgtable_test_new(test, c->fmt, &cfg);
+	KUNIT_EXPECT_EQ(test, t->allocs, 1UL);
+
+	lpae_map_one(test, t, 0, 0x80000000, SZ_4K, RW);
+	lpae_expect_leaf_at(test, t, 0, 0x80000000, SZ_4K, 3, RW, &walk);
+	KUNIT_EXPECT_EQ(test, walk.levels, c->levels);
+	lpae_expect_tables(test, t, &walk);
+	/* The root, and one table for each level below it */
+	KUNIT_EXPECT_EQ(test, t->allocs, (unsigned long)c->levels);
+
+	lpae_map_one(test, t, top, 0x80001000, SZ_4K, RW);
+	lpae_expect_leaf_at(test, t, top, 0x80001000, SZ_4K, 3, RW, &walk);
+	KUNIT_EXPECT_EQ(test, walk.levels, c->levels);
+	lpae_expect_tables(test, t, &walk);
+	KUNIT_EXPECT_EQ(test, t->allocs, c->allocs);
+
+	ret = iopgtable_test_map_pages(t, BIT_ULL(c->ias), 0x80002000, SZ_4K,
+				       1, RW, &mapped);
+	KUNIT_EXPECT_EQ(test, ret, -ERANGE);
+	KUNIT_EXPECT_EQ(test, mapped, 0UL);
+	KUNIT_EXPECT_EQ(test, t->allocs, c->allocs);
+}
+
+/* ---- Page sizes provided ---- */
+
+struct lpae_pgsize_case {
+	enum iopgtable_fmt fmt;
+	unsigned long wanted;
+	unsigned long provided;	/* 0: iopgtable_alloc_ops() fails, -EINVAL */
+	int levels;		/* walked to reach a page, with ias 48 */
+	struct lpae_size leaves[3];
+};
+
+/* The granule is PAGE_SIZE if wanted, else the smallest wanted above it. */
+static const struct lpae_pgsize_case lpae_pgsize_cases[] = {
+	{
+		IOPGTABLE_ARM_64_LPAE_S1, SZ_4K | SZ_2M | SZ_1G,
+		SZ_4K | SZ_2M | SZ_1G, 4,
+		{ { SZ_4K, 3 }, { SZ_2M, 2 }, { SZ_1G, 1 } },
+	},
+	{
+		IOPGTABLE_ARM_64_LPAE_S1, SZ_4K | SZ_64K | SZ_2M,
+		SZ_4K | SZ_2M, 4,
+		{ { SZ_4K, 3 }, { SZ_2M, 2 } },
+	},
+	{
+		IOPGTABLE_ARM_64_LPAE_S1, SZ_4K | SZ_16K | SZ_64K,
+		SZ_4K, 4,
+		{ { SZ_4K, 3 } },
+	},
+	{
+		IOPGTABLE_ARM_64_LPAE_S1, SZ_16K | SZ_32M | SZ_1G,
+		SZ_16K | SZ_32M, 4,
+		{ { SZ_16K, 3 }, { SZ_32M, 2 } },
+	},
+	{
+		IOPGTABLE_ARM_64_LPAE_S1, SZ_16K | SZ_64K,
+		SZ_16K, 4,
+		{ { SZ_16K, 3 } },
+	},
+	{
+		IOPGTABLE_ARM_64_LPAE_S1, SZ_64K | SZ_512M,
+		SZ_64K | SZ_512M, 3,
+		{ { SZ_64K, 3 }, { SZ_512M, 2 } },
+	},
+	{
+		IOPGTABLE_ARM_64_LPAE_S1, SZ_64K | SZ_2M | SZ_512M | SZ_1G,
+		SZ_64K | SZ_512M, 3,
+		{ { SZ_64K, 3 }, { SZ_512M, 2 } },
+	},
+	{ IOPGTABLE_ARM_64_LPAE_S1, SZ_2M | SZ_1G, 0 },
+	{
+		IOPGTABLE_ARM_MALI_LPAE, SZ_4K | SZ_2M | SZ_1G,
+		SZ_4K | SZ_2M | SZ_1G, 4,
+		{ { SZ_4K, 3 }, { SZ_2M, 2 }, { SZ_1G, 1 } },
+	},
+	{
+		IOPGTABLE_ARM_MALI_LPAE, SZ_4K | SZ_64K | SZ_2M,
+		SZ_4K | SZ_2M, 4,
+		{ { SZ_4K, 3 }, { SZ_2M, 2 } },
+	},
+	{ IOPGTABLE_ARM_MALI_LPAE, SZ_16K, 0 },
+	{ IOPGTABLE_ARM_MALI_LPAE, SZ_64K | SZ_512M, 0 },
+};
+
+static void lpae_pgsize_desc(const struct lpae_pgsize_case *c, char *desc)
+{
+	int n;
+
+	n = scnprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s wants ",
+		      lpae_fmt_name(c->fmt));
+	n += lpae_sizes_str(desc + n, KUNIT_PARAM_DESC_SIZE - n, c->wanted);
+	if (!c->provided) {
+		scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n, ": -EINVAL");
+		return;
+	}
+	n += scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n, ", gets ");
+	lpae_sizes_str(desc + n, KUNIT_PARAM_DESC_SIZE - n, c->provided);
+}
+
+KUNIT_ARRAY_PARAM(lpae_pgsize, lpae_pgsize_cases, lpae_pgsize_desc);
+
+/* Expect iopgtable_alloc_ops() to refuse @cfg with -EINVAL. */
+static void lpae_expect_einval(struct kunit *test, enum iopgtable_fmt fmt,
+			       struct iopgtable_cfg *cfg)
+{
+	struct iopgtable_ops *ops = iopgtable_alloc_ops(fmt, cfg, NULL);
+
+	KUNIT_EXPECT_NOT_NULL(test, ops);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(ops), -EINVAL);
+	if (!IS_ERR_OR_NULL(ops))
+		iopgtable_free_ops(ops);
+}
+
+static void lpae_test_pgsizes(struct kunit *test)
+{
+	const struct lpae_pgsize_case *c = test->param_value;
+	struct iopgtable_cfg cfg = iopgtable_test_cfg(c->fmt);
+	struct iopgtable_test_walk walk;
+	struct iopgtable_test_table *t;
+	unsigned int i;
+
+	cfg.pgsize_bitmap = c->wanted;
+	if (!c->provided) {
+		lpae_expect_einval(test, c->fmt, &cfg);
+		return;
+	}
+
+	t = iopgtable_test_new(test, c->fmt, &cfg);
+	lpae_expect_hex(test, "pgsize_bitmap", t->cfg.pgsize_bitmap,
+			c->provided);
+
+	for (i = 0; i < ARRAY_SIZE(c->leaves) && c->leaves[i].size; i++) {
+		const struct lpae_size *l = &c->leaves[i];
+		u64 iova = LPAE_TEST_IOVA + (u64)l->size * 3;
+		u64 paddr = lpae_phys_base(c->fmt) + (u64)l->size * 5;
+
+		lpae_map_one(test, t, iova, paddr, l->size, RW);
+		lpae_expect_leaf_at(test, t, iova, paddr, l->size, l->level,
+				    RW, &walk);
+		KUNIT_EXPECT_EQ(test, walk.levels, c->levels - (3 - l->level));
+	}
+}
+
+/* ---- Configurations the formats refuse ---- */
+
+struct lpae_bad_case {
+	const char *desc;
+	enum iopgtable_fmt fmt;
+	unsigned long quirks;
+	unsigned int oas;	/* 0: the default */
+};
+
+static const struct lpae_bad_case lpae_bad_cases[] = {
+	{
+		"Mali with ARM_NS",
+		IOPGTABLE_ARM_MALI_LPAE, IOPGTABLE_QUIRK_ARM_NS,
+	},
+	{
+		"Mali with ARM_TTBR1",
+		IOPGTABLE_ARM_MALI_LPAE, IOPGTABLE_QUIRK_ARM_TTBR1,
+	},
+	{
+		"Mali with ARM_OUTER_WBWA",
+		IOPGTABLE_ARM_MALI_LPAE, IOPGTABLE_QUIRK_ARM_OUTER_WBWA,
+	},
+	{
+		"S1 with ARM_OUTER_WBWA and a coherent walk",
+		IOPGTABLE_ARM_64_LPAE_S1, IOPGTABLE_QUIRK_ARM_OUTER_WBWA,
+	},
+	{ "Mali oas 41", IOPGTABLE_ARM_MALI_LPAE, 0, 41 },
+	{ "Mali oas 48", IOPGTABLE_ARM_MALI_LPAE, 0, 48 },
+	{ "S1 oas 39 (no IPS encoding)", IOPGTABLE_ARM_64_LPAE_S1, 0, 39 },
+	{ "S1 oas 46 (no IPS encoding)", IOPGTABLE_ARM_64_LPAE_S1, 0, 46 },
+};
+
+static void lpae_bad_desc(const struct lpae_bad_case *c, char *desc)
+{
+	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(lpae_bad, lpae_bad_cases, lpae_bad_desc);
+
+static void lpae_test_bad_cfg(struct kunit *test)
+{
+	const struct lpae_bad_case *c = test->param_value;
+	struct iopgtable_cfg cfg = iopgtable_test_cfg(c->fmt);
+
+	cfg.quirks |= c->quirks;
+	if (c->oas)
+		cfg.oas = c->oas;
+	lpae_expect_einval(test, c->fmt, &cfg);
+}
+
+static struct kunit_case lpae_test_cases[] = {
+	KUNIT_CASE_PARAM(lpae_test_leaf_golden, lpae_golden_gen_params),
+	KUNIT_CASE_PARAM(lpae_test_leaf_encoding, lpae_leaf_gen_params),
+	KUNIT_CASE_PARAM(lpae_test_table_entries, lpae_table_gen_params),
+	KUNIT_CASE(lpae_test_s1_regs),
+	KUNIT_CASE_PARAM(lpae_test_s1_tcr, lpae_tcr_gen_params),
+	KUNIT_CASE_PARAM(lpae_test_ttbr1, lpae_ttbr1_gen_params),
+	KUNIT_CASE(lpae_test_mali_regs),
+	KUNIT_CASE_PARAM(lpae_test_levels, lpae_levels_gen_params),
+	KUNIT_CASE_PARAM(lpae_test_pgsizes, lpae_pgsize_gen_params),
+	KUNIT_CASE_PARAM(lpae_test_bad_cfg, lpae_bad_gen_params),
+	{}
+};
+
+static struct kunit_suite lpae_test_suite = {
+	.name = "iopgtable_arm_lpae",
+	.test_cases = lpae_test_cases,
+};
+
+kunit_test_suites(&lpae_test_suite);

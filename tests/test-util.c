@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Shared helpers of the iopgtable KUnit suites.
+ */
+
+#include <kunit/resource.h>
+#include <linux/bitfield.h>
+#include <linux/gfp.h>
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/sizes.h>
+
+#include "test-util.h"
+
+void *iopgtable_test_alloc(void *cookie, size_t size, gfp_t gfp)
+{
+	struct iopgtable_test_table *t = cookie;
+	struct page *page;
+
+	t->attempts++;
+	if (t->fail_at &&
+	    (t->attempts == t->fail_at || (t->fail_from && t->attempts > t->fail_at)))
+		return NULL;
+	page = alloc_pages(gfp | __GFP_ZERO, get_order(size));
+	if (!page)
+		return NULL;
+	t->allocs++;
+	t->live_bytes += size;
+	return page_address(page);
+}
+
+void iopgtable_test_free(void *cookie, void *pages, size_t size)
+{
+	struct iopgtable_test_table *t = cookie;
+
+	t->frees++;
+	t->live_bytes -= size;
+	free_pages((unsigned long)pages, get_order(size));
+}
+
+static void iopgtable_test_flush_all(void *cookie)
+{
+	struct iopgtable_test_table *t = cookie;
+
+	t->flush_all++;
+}
+
+static void iopgtable_test_flush_walk(u64 iova, size_t size, size_t granule,
+				      void *cookie)
+{
+	struct iopgtable_test_table *t = cookie;
+
+	t->flush_walk++;
+	t->flush_walk_bytes += size;
+}
+
+static void iopgtable_test_add_page(struct iopgtable_gather *gather, u64 iova,
+				    size_t granule, void *cookie)
+{
+	struct iopgtable_test_table *t = cookie;
+
+	t->add_page++;
+	t->add_page_bytes += granule;
+}
+
+const struct iopgtable_flush_ops iopgtable_test_flush_ops = {
+	.tlb_flush_all	= iopgtable_test_flush_all,
+	.tlb_flush_walk	= iopgtable_test_flush_walk,
+	.tlb_add_page	= iopgtable_test_add_page,
+};
+
+struct iopgtable_cfg iopgtable_test_cfg(enum iopgtable_fmt fmt)
+{
+	return (struct iopgtable_cfg) {
+		.pgsize_bitmap	= SZ_4K | SZ_2M | SZ_1G,
+		.ias		= 48,
+		.oas		= fmt == IOPGTABLE_ARM_MALI_LPAE ? 40 : 48,
+		.coherent_walk	= true,
+		.quirks		= IOPGTABLE_QUIRK_NO_WARN,
+	};
+}
+
+static void iopgtable_test_exit_free(void *data)
+{
+	struct iopgtable_test_table *t = data;
+
+	if (t->ops)
+		iopgtable_test_release(t);
+}
+
+struct iopgtable_test_table *
+iopgtable_test_new(struct kunit *test, enum iopgtable_fmt fmt,
+		   const struct iopgtable_cfg *cfg)
+{
+	struct iopgtable_test_table *t;
+	struct iopgtable_ops *ops;
+
+	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	t->test = test;
+	t->fmt = fmt;
+	t->cfg = *cfg;
+	t->cfg.alloc = iopgtable_test_alloc;
+	t->cfg.free = iopgtable_test_free;
+	if (!t->cfg.tlb)
+		t->cfg.tlb = &iopgtable_test_flush_ops;
+
+	ops = iopgtable_alloc_ops(fmt, &t->cfg, t);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ops);
+	t->ops = ops;
+	KUNIT_ASSERT_EQ(test,
+			kunit_add_action_or_reset(test, iopgtable_test_exit_free, t),
+			0);
+	return t;
+}
+
+void iopgtable_test_release(struct iopgtable_test_table *t)
+{
+	unsigned long flush_all = t->flush_all;
+
+	iopgtable_free_ops(t->ops);
+	t->ops = NULL;
+	KUNIT_EXPECT_EQ_MSG(t->test, t->frees, t->allocs,
+			    "tables leaked or freed twice");
+	KUNIT_EXPECT_EQ(t->test, t->live_bytes, 0);
+	KUNIT_EXPECT_EQ(t->test, t->flush_all, flush_all + 1);
+}
+
+void iopgtable_test_fail_in(struct iopgtable_test_table *t, unsigned long n)
+{
+	t->fail_at = t->attempts + n;
+}
+
+int iopgtable_test_map_pages(struct iopgtable_test_table *t, u64 iova,
+			     phys_addr_t paddr, size_t pgsize, size_t pgcount,
+			     int prot, size_t *mapped)
+{
+	size_t done = 0;
+	int ret;
+
+	ret = t->ops->map_pages(t->ops, iova, paddr, pgsize, pgcount, prot,
+				GFP_KERNEL, &done);
+	KUNIT_EXPECT_FALSE_MSG(t->test, !ret && !done,
+			       "map_pages returned 0 having mapped nothing");
+	KUNIT_EXPECT_LE(t->test, done, (size_t)pgsize * pgcount);
+	KUNIT_EXPECT_EQ(t->test, done % pgsize, 0);
+	if (mapped)
+		*mapped = done;
+	return ret;
+}
+
+static size_t iopgtable_test_min_pgsize(struct iopgtable_test_table *t)
+{
+	return 1UL << __ffs(t->cfg.pgsize_bitmap);
+}
+
+void iopgtable_test_expect_mapped(struct iopgtable_test_table *t, u64 iova,
+				  phys_addr_t paddr, u64 size)
+{
+	size_t step = iopgtable_test_min_pgsize(t);
+	u64 off;
+
+	for (off = 0; off < size; off += step) {
+		phys_addr_t got = t->ops->iova_to_phys(t->ops, iova + off);
+		phys_addr_t in = t->ops->iova_to_phys(t->ops,
+						      iova + off + step / 2 + 8);
+
+		if (got != paddr + off || in != paddr + off + step / 2 + 8) {
+			KUNIT_FAIL(t->test,
+				   "IOVA %#llx: translates to %pa, wanted %#llx",
+				   iova + off, &got, (u64)paddr + off);
+			return;
+		}
+	}
+}
+
+void iopgtable_test_expect_unmapped(struct iopgtable_test_table *t, u64 iova,
+				    u64 size)
+{
+	size_t step = iopgtable_test_min_pgsize(t);
+	u64 off;
+
+	for (off = 0; off < size; off += step) {
+		phys_addr_t got = t->ops->iova_to_phys(t->ops, iova + off);
+
+		if (got) {
+			KUNIT_FAIL(t->test,
+				   "IOVA %#llx: translates to %pa, wanted nothing",
+				   iova + off, &got);
+			return;
+		}
+	}
+}
+
+/* The walker's own reading of the architecture, not the format's code. */
+#define TEST_PTE_TYPE		GENMASK_ULL(1, 0)
+#define TEST_PTE_OA		GENMASK_ULL(47, 12)
+
+u64 iopgtable_test_walk(struct iopgtable_test_table *t, u64 iova,
+			struct iopgtable_test_walk *walk)
+{
+	bool mali = t->fmt == IOPGTABLE_ARM_MALI_LPAE;
+	unsigned int granule_lg2 = __ffs(t->cfg.pgsize_bitmap);
+	unsigned int bits = granule_lg2 - 3;
+	unsigned int va_bits = t->cfg.ias - granule_lg2;
+	int levels = DIV_ROUND_UP(va_bits, bits);
+	int start = 4 - levels;
+	unsigned int root_bits = va_bits - bits * (levels - 1);
+	u64 root, *table;
+	int lvl;
+
+	memset(walk, 0, sizeof(*walk));
+	if (mali) {
+		root = t->cfg.arm_mali_lpae.transtab & ~GENMASK_ULL(5, 0);
+		if (start > 0) {
+			start = 0;
+			root_bits = 0;
+		}
+	} else {
+		root = t->cfg.arm_lpae_s1.ttbr;
+	}
+	table = phys_to_virt(root);
+
+	for (lvl = start; lvl < 4; lvl++) {
+		unsigned int shift = granule_lg2 + (3 - lvl) * bits;
+		unsigned int ibits = lvl == start ? root_bits : bits;
+		u64 pte = table[(iova >> shift) & (BIT_ULL(ibits) - 1)];
+		unsigned int type = FIELD_GET(TEST_PTE_TYPE, pte);
+
+		walk->levels++;
+		walk->level = lvl;
+		if (!(pte & 1))
+			return 0;
+		if (lvl == 3 || type == 1) {
+			/* Level 3 leaves: page (3), or Mali's ATE (1). */
+			if (lvl == 3 && type != (mali ? 1 : 3))
+				return 0;
+			walk->pte = pte;
+			return pte;
+		}
+		walk->table_ptes[lvl] = pte;
+		table = phys_to_virt(pte & TEST_PTE_OA);
+	}
+	return 0;
+}

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Shared helpers of the iopgtable KUnit suites: a table allocator that
+ * counts and fails on request, a test table that frees itself, and a walker
+ * that reads LPAE entries from the root register, independently of the
+ * format code.
+ */
+#ifndef _IOPGTABLE_TEST_UTIL_H
+#define _IOPGTABLE_TEST_UTIL_H
+
+#include <kunit/test.h>
+#include <linux/iopgtable.h>
+
+#include "iopgtable-internal.h"
+
+/**
+ * struct iopgtable_test_table - a table under test
+ * @test: the test that owns it.
+ * @ops: the table; freed by iopgtable_test_release() or at test exit.
+ * @cfg: the configuration as iopgtable_alloc_ops() wrote it back.
+ * @fmt: its format.
+ * @attempts: allocation attempts so far.
+ * @allocs: allocations that succeeded.
+ * @frees: tables freed.
+ * @live_bytes: bytes allocated and not yet freed.
+ * @fail_at: the attempt number that fails (1 is the first); 0 for none.
+ * @fail_from: when set, every attempt from @fail_at on fails.
+ * @flush_all: tlb_flush_all calls.
+ * @flush_walk: tlb_flush_walk calls; @flush_walk_bytes their total size.
+ * @add_page: tlb_add_page calls; @add_page_bytes their total size.
+ */
+struct iopgtable_test_table {
+	struct kunit *test;
+	struct iopgtable_ops *ops;
+	struct iopgtable_cfg cfg;
+	enum iopgtable_fmt fmt;
+	unsigned long attempts;
+	unsigned long allocs;
+	unsigned long frees;
+	long live_bytes;
+	unsigned long fail_at;
+	bool fail_from;
+	unsigned long flush_all;
+	unsigned long flush_walk;
+	u64 flush_walk_bytes;
+	unsigned long add_page;
+	u64 add_page_bytes;
+};
+
+void *iopgtable_test_alloc(void *cookie, size_t size, gfp_t gfp);
+void iopgtable_test_free(void *cookie, void *pages, size_t size);
+extern const struct iopgtable_flush_ops iopgtable_test_flush_ops;
+
+/* A 4K-granule configuration for @fmt: ias 48, oas 40 (Mali) or 48. */
+struct iopgtable_cfg iopgtable_test_cfg(enum iopgtable_fmt fmt);
+
+/*
+ * Allocate a table with the counting allocator and TLB counters. Asserts
+ * success; the table is freed, and every allocation checked freed, when the
+ * test ends unless the test released it first.
+ */
+struct iopgtable_test_table *
+iopgtable_test_new(struct kunit *test, enum iopgtable_fmt fmt,
+		   const struct iopgtable_cfg *cfg);
+
+/* Free the table now and expect every table allocated to be freed. */
+void iopgtable_test_release(struct iopgtable_test_table *t);
+
+/* Make allocation attempt number @n from now on fail (1: the next one). */
+void iopgtable_test_fail_in(struct iopgtable_test_table *t, unsigned long n);
+
+/*
+ * ops->map_pages with *mapped starting at 0; checks the forbidden outcome
+ * (0 returned with nothing mapped) and that *mapped never exceeds the
+ * request. Returns the errno; the bytes mapped go to *@mapped.
+ */
+int iopgtable_test_map_pages(struct iopgtable_test_table *t, u64 iova,
+			     phys_addr_t paddr, size_t pgsize, size_t pgcount,
+			     int prot, size_t *mapped);
+
+/*
+ * Expect [@iova, @iova + @size) to translate to [@paddr, ...), checked at
+ * every smallest page and at an offset inside it.
+ */
+void iopgtable_test_expect_mapped(struct iopgtable_test_table *t, u64 iova,
+				  phys_addr_t paddr, u64 size);
+
+/* Expect nothing in [@iova, @iova + @size) to translate. */
+void iopgtable_test_expect_unmapped(struct iopgtable_test_table *t, u64 iova,
+				    u64 size);
+
+/* Contract violations the table has counted (WARNed or not). */
+static inline unsigned long
+iopgtable_test_violations(struct iopgtable_test_table *t)
+{
+	return atomic_long_read(&to_iopgtable(t->ops)->violations);
+}
+
+/**
+ * struct iopgtable_test_walk - what the walker found for one IOVA
+ * @pte: the raw entry that ends the walk (a leaf, or 0).
+ * @level: its level (0 to 3).
+ * @levels: how many levels the walk crossed, the root's included.
+ * @table_ptes: the raw table entries crossed on the way, root first.
+ */
+struct iopgtable_test_walk {
+	u64 pte;
+	int level;
+	int levels;
+	u64 table_ptes[4];
+};
+
+/*
+ * Walk the table's LPAE tree for @iova from the root register (ttbr or
+ * transtab), following the architecture's rules for the granule and ias.
+ * Returns the leaf entry, or 0 if the walk ends at an invalid entry.
+ */
+u64 iopgtable_test_walk(struct iopgtable_test_table *t, u64 iova,
+			struct iopgtable_test_walk *walk);
+
+#endif /* _IOPGTABLE_TEST_UTIL_H */
