@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Shared by the scripts: paths, messages and Debian package installation.
+
+IOPGTABLE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD_DIR=${IOPGTABLE_BUILD_DIR:-$IOPGTABLE_ROOT/build}
+KERNEL_SRC_PKG=linux-source-6.12
+KERNEL_SRC=${IOPGTABLE_KERNEL_SRC:-$BUILD_DIR/linux-source-6.12}
+
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+_apt_updated=
+# apt_update: refresh the package lists, once per run.
+apt_update() {
+	[ -n "$_apt_updated" ] && return 0
+	say "apt-get update"
+	apt-get update -qq >&2 || die "apt-get update failed"
+	_apt_updated=1
+}
+
+# apt_install PKG...: install the missing packages, each at the exact
+# version apt offers as its candidate.
+apt_install() {
+	local pkg ver missing=() pinned=()
+
+	for pkg in "$@"; do
+		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null |
+			grep -q 'ok installed' || missing+=("$pkg")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	command -v apt-get >/dev/null ||
+		die "missing ${missing[*]} and no apt-get to install them"
+	[ "$(id -u)" -eq 0 ] ||
+		die "missing ${missing[*]}: run as root, or install them first"
+	apt_update
+	for pkg in "${missing[@]}"; do
+		ver=$(apt-cache policy "$pkg" | awk '/Candidate:/ { print $2 }')
+		[ -n "$ver" ] && [ "$ver" != "(none)" ] ||
+			die "Debian package $pkg is not available from apt"
+		pinned+=("$pkg=$ver")
+	done
+	say "apt-get install ${pinned[*]}"
+	mkdir -p "$BUILD_DIR"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends "${pinned[@]}" >"$BUILD_DIR/apt.log" 2>&1 || {
+		tail -n 20 "$BUILD_DIR/apt.log" >&2
+		die "could not install ${pinned[*]}"
+	}
+}
+
+# build_module KDIR NAME [MAKE ARGS...]: build the out-of-tree modules against
+# KDIR in build/module/NAME (a copy of the sources, so that builds against
+# several kernels do not share objects). Prints the folder.
+build_module() {
+	local kdir=$1 name=$2 out=$BUILD_DIR/module/$2
+	shift 2
+	mkdir -p "$out"
+	(cd "$IOPGTABLE_ROOT" &&
+	 cp -a --parents Kbuild Makefile iopgtable-internal.h io-pgtable-*.c \
+		include tests samples "$out/")
+	make -s -C "$kdir" M="$out" "$@" modules >&2 ||
+		die "module build against $kdir failed"
+	echo "$out"
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Prepare the embedded default kernel: Debian's linux-source-6.12 unpacked
+# under build/ (once), with iopgtable wired in as drivers/iopgtable exactly
+# as the README's in-tree recipe says. Prints the source tree's path.
+#
+# IOPGTABLE_KERNEL_SRC=/path/to/linux uses (and wires into) that tree
+# instead of unpacking one.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+apt_install make gcc bc bison flex libelf-dev libssl-dev xz-utils python3
+
+if [ -z "${IOPGTABLE_KERNEL_SRC:-}" ] && [ ! -f "$KERNEL_SRC/.iopgtable-unpacked" ]; then
+	apt_install "$KERNEL_SRC_PKG"
+	tarball=$(ls /usr/src/linux-source-6.12.tar.* 2>/dev/null | head -n1)
+	[ -n "$tarball" ] || die "no /usr/src/linux-source-6.12.tar.* after installing $KERNEL_SRC_PKG"
+	say "unpacking $tarball into $BUILD_DIR"
+	mkdir -p "$BUILD_DIR"
+	rm -rf "$KERNEL_SRC"
+	tar -C "$BUILD_DIR" -xf "$tarball"
+	[ -f "$KERNEL_SRC/Makefile" ] || die "$tarball did not unpack to $KERNEL_SRC"
+	touch "$KERNEL_SRC/.iopgtable-unpacked"
+fi
+[ -f "$KERNEL_SRC/Makefile" ] || die "$KERNEL_SRC is not a kernel source tree"
+
+# The in-tree recipe: the folder as drivers/iopgtable, one line in each
+# parent. Each entry is a symbolic link, so edits here rebuild there.
+dst=$KERNEL_SRC/drivers/iopgtable
+mkdir -p "$dst"
+for f in Kconfig Kbuild Makefile iopgtable-internal.h io-pgtable-core.c \
+	 io-pgtable-arm-lpae.c include tests samples; do
+	ln -sfn "$IOPGTABLE_ROOT/$f" "$dst/$f"
+done
+grep -q 'drivers/iopgtable/Kconfig' "$KERNEL_SRC/drivers/Kconfig" ||
+	sed -i 's|^endmenu|source "drivers/iopgtable/Kconfig"\n\nendmenu|' \
+		"$KERNEL_SRC/drivers/Kconfig"
+grep -q 'iopgtable/' "$KERNEL_SRC/drivers/Makefile" ||
+	echo 'obj-y += iopgtable/' >> "$KERNEL_SRC/drivers/Makefile"
+
+echo "$KERNEL_SRC"
