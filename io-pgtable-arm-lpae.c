@@ -89,6 +89,14 @@ enum lpae_attr_idx {
 
 #define MAIR_ATTR(idx, attr)	((u64)(attr) << ((idx) * 8))
 
+/*
+ * No entry uses attributes 4 to 7. io-pgtable-arm's MAIR has them at 0xff
+ * (it builds the value in an int, so attribute 3's top bit sign-extends),
+ * and drivers such as Panthor turn all eight into GPU MEMATTR values: the
+ * same bits here keep what they program unchanged.
+ */
+#define MAIR_UNUSED_ATTRS	GENMASK_ULL(63, 32)
+
 /* TCR_EL1 fields */
 #define TCR_T0SZ		GENMASK_ULL(5, 0)
 #define TCR_IRGN0		GENMASK_ULL(9, 8)
@@ -727,7 +735,8 @@ static struct iopgtable *lpae_s1_alloc(const struct iopgtable_cfg *cfg,
 		MAIR_ATTR(LPAE_ATTR_IDX_NC, MAIR_ATTR_NC) |
 		MAIR_ATTR(LPAE_ATTR_IDX_CACHE, MAIR_ATTR_WBRWA) |
 		MAIR_ATTR(LPAE_ATTR_IDX_DEV, MAIR_ATTR_DEVICE) |
-		MAIR_ATTR(LPAE_ATTR_IDX_INC_OCACHE, MAIR_ATTR_INC_OWBRWA);
+		MAIR_ATTR(LPAE_ATTR_IDX_INC_OCACHE, MAIR_ATTR_INC_OWBRWA) |
+		MAIR_UNUSED_ATTRS;
 
 	ret = lpae_alloc_root(d);
 	if (ret) {

@@ -64,7 +64,7 @@
  * read/write-allocate (0xff) at 1, device-nGnRE (0x04) at 2, inner
  * non-cacheable outer write-back (0xf4) at 3.
  */
-#define EXP_S1_MAIR		0xf404ff44ULL
+#define EXP_S1_MAIR		0xfffffffff404ff44ULL
 
 /*
  * AS_MEMATTR: implementation-defined policy (0x88) at indexes 0 and 2,
