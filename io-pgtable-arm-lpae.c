@@ -319,13 +319,12 @@ static void lpae_sync_table_pte(struct lpae_pgtable *d, u64 *ptep, u64 pte)
 }
 
 /*
- * Install a new, empty table in the empty entry @ptep at level @lvl.
- * Returns the entry
+ * Install a new, empty table in the empty entry @ptep. Returns the entry
  * that is there afterwards, ours or a concurrent mapper's, or 0 when the
- * table cannot be allocated.
+ * table cannot be allocated. The caller makes a table entry visible to a
+ * non-coherent walker, ours or the winner's alike.
  */
-static u64 lpae_install_table(struct lpae_pgtable *d, u64 *ptep,
-			      unsigned int lvl, gfp_t gfp)
+static u64 lpae_install_table(struct lpae_pgtable *d, u64 *ptep, gfp_t gfp)
 {
 	size_t size = BIT(d->granule_lg2);
 	u64 *table, pte, old;
@@ -339,12 +338,10 @@ static u64 lpae_install_table(struct lpae_pgtable *d, u64 *ptep,
 	dma_wmb();
 	old = cmpxchg64_relaxed(ptep, 0, pte);
 	if (old) {
-		/* Lost the race: make the winner's entry visible all the same. */
+		/* Lost the race: the winner's entry stands. */
 		lpae_free_table(d, table, size);
 		pte = old;
 	}
-	if (lpae_is_table(pte, lvl))
-		lpae_sync_table_pte(d, ptep, pte);
 	return pte;
 }
 
@@ -363,7 +360,7 @@ static u64 *lpae_walk_alloc(struct lpae_pgtable *d, u64 iova, unsigned int lvl,
 		u64 pte = READ_ONCE(*ptep);
 
 		if (!pte) {
-			pte = lpae_install_table(d, ptep, l, gfp);
+			pte = lpae_install_table(d, ptep, gfp);
 			if (!pte) {
 				*err = -ENOMEM;
 				return NULL;
@@ -522,7 +519,7 @@ static u64 lpae_unmap_table(struct lpae_pgtable *d, u64 *table,
 	u64 span = BIT_ULL(span_lg2);
 	size_t idx = lpae_index(d, iova, lvl);
 	size_t n = BIT(lpae_index_bits(d, lvl));
-	size_t first = idx;
+	size_t first = n, last = 0;	/* leaves cleared: [first, last) */
 	u64 done = 0;
 
 	for (; idx < n && done < left; idx++) {
@@ -545,6 +542,8 @@ static u64 lpae_unmap_table(struct lpae_pgtable *d, u64 *table,
 				break;
 			}
 			WRITE_ONCE(*ptep, 0);
+			first = min(first, idx);
+			last = idx + 1;
 			if (gather && tlb && tlb->tlb_add_page)
 				tlb->tlb_add_page(gather, cur, span,
 						  d->iop.cookie);
@@ -567,7 +566,9 @@ static u64 lpae_unmap_table(struct lpae_pgtable *d, u64 *table,
 		if (*stop)
 			break;
 	}
-	lpae_sync(d, table + first, idx - first);
+	/* Removed tables made their own entries visible; now the leaves. */
+	if (first < last)
+		lpae_sync(d, table + first, last - first);
 	return done;
 }
 

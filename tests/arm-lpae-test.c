@@ -21,10 +21,12 @@
  * by hand, checks the test-side model as well as the format.
  */
 
+#include <kunit/device.h>
 #include <kunit/test.h>
 #include <linux/array_size.h>
 #include <linux/bitops.h>
 #include <linux/bits.h>
+#include <linux/dma-mapping.h>
 #include <linux/err.h>
 #include <linux/sizes.h>
 #include <linux/sprintf.h>
@@ -1098,6 +1100,98 @@ static void lpae_test_bad_cfg(struct kunit *test)
 	lpae_expect_einval(test, c->fmt, &cfg);
 }
 
+static long lpae_dma_syncs(struct iopgtable_ops *ops)
+{
+	return atomic_long_read(&to_iopgtable(ops)->dma_syncs);
+}
+
+/*
+ * Map 512 pages across two leaf tables and a block elsewhere, unmap them
+ * and a hole. Returns the DMA syncs this issued.
+ */
+static long lpae_map_unmap_some(struct kunit *test, struct iopgtable_ops *ops)
+{
+	long before = lpae_dma_syncs(ops);
+	size_t mapped = 0;
+
+	KUNIT_EXPECT_EQ(test, ops->map_pages(ops, SZ_2M - SZ_1M, 0x40000000,
+					     SZ_4K, 512, RW, GFP_KERNEL,
+					     &mapped), 0);
+	KUNIT_EXPECT_EQ(test, mapped, SZ_2M);
+	KUNIT_EXPECT_EQ(test, iopgtable_map(ops, SZ_1G, SZ_1G, SZ_2M, RW,
+					    GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, iopgtable_unmap(ops, SZ_2M - SZ_1M, SZ_2M, NULL),
+			SZ_2M);
+	KUNIT_EXPECT_EQ(test, iopgtable_unmap(ops, SZ_1G + SZ_2M, SZ_2M, NULL),
+			0);
+	KUNIT_EXPECT_EQ(test, iopgtable_unmap(ops, SZ_1G, SZ_2M, NULL), SZ_2M);
+	return lpae_dma_syncs(ops) - before;
+}
+
+/* A coherent walker needs no cache maintenance: not one DMA sync. */
+static void lpae_test_coherent_no_sync(struct kunit *test)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(lpae_fmts); i++) {
+		struct iopgtable_cfg cfg = iopgtable_test_cfg(lpae_fmts[i]);
+		struct iopgtable_test_table *t;
+
+		t = iopgtable_test_new(test, lpae_fmts[i], &cfg);
+		KUNIT_EXPECT_EQ(test, lpae_map_unmap_some(test, t->ops), 0);
+		KUNIT_EXPECT_EQ(test, lpae_dma_syncs(t->ops), 0);
+		iopgtable_test_release(t);
+	}
+}
+
+/*
+ * A non-coherent walker: each table is mapped for DMA when allocated (one
+ * sync), each new table entry is cleaned once, and the leaves written in
+ * one table are cleaned in one sync, never one per entry. Where the kernel
+ * has no DMA (UML) no table can be mapped: -ENOMEM, nothing leaked.
+ */
+static void lpae_test_noncoherent_sync(struct kunit *test)
+{
+	struct device *dev = kunit_device_register(test, "iopgtable-dma");
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	dma_coerce_mask_and_coherent(dev, DMA_BIT_MASK(64));
+
+	for (i = 0; i < ARRAY_SIZE(lpae_fmts); i++) {
+		struct iopgtable_test_table counter = { .test = test };
+		struct iopgtable_cfg cfg = iopgtable_test_cfg(lpae_fmts[i]);
+		struct iopgtable_ops *ops;
+
+		cfg.coherent_walk = false;
+		cfg.iommu_dev = dev;
+		cfg.alloc = iopgtable_test_alloc;
+		cfg.free = iopgtable_test_free;
+		ops = iopgtable_alloc_ops(lpae_fmts[i], &cfg, &counter);
+		if (!IS_ENABLED(CONFIG_HAS_DMA)) {
+			KUNIT_EXPECT_EQ(test, PTR_ERR(ops), -ENOMEM);
+			KUNIT_EXPECT_EQ(test, counter.allocs, 1);
+			KUNIT_EXPECT_EQ(test, counter.frees, 1);
+			continue;
+		}
+		KUNIT_ASSERT_FALSE(test, IS_ERR(ops));
+		/* The root, mapped for DMA */
+		KUNIT_EXPECT_EQ(test, lpae_dma_syncs(ops), 1);
+		/*
+		 * The pages: 4 new tables (levels 1, 2 and two at 3), each
+		 * mapped and its entry cleaned, plus one run of leaves per
+		 * leaf table: 10. The block: a new level-2 table, its entry,
+		 * the leaf: 3. The first unmap clears two runs of leaves:
+		 * 2; the unmap of a hole changes nothing: 0; the block: 1.
+		 * A sync per entry would be over 1000.
+		 */
+		KUNIT_EXPECT_EQ(test, lpae_map_unmap_some(test, ops), 16);
+		iopgtable_free_ops(ops);
+		KUNIT_EXPECT_EQ(test, counter.frees, counter.allocs);
+		KUNIT_EXPECT_EQ(test, counter.allocs, 6);
+	}
+}
+
 static struct kunit_case lpae_test_cases[] = {
 	KUNIT_CASE_PARAM(lpae_test_leaf_golden, lpae_golden_gen_params),
 	KUNIT_CASE_PARAM(lpae_test_leaf_encoding, lpae_leaf_gen_params),
@@ -1109,6 +1203,8 @@ static struct kunit_case lpae_test_cases[] = {
 	KUNIT_CASE_PARAM(lpae_test_levels, lpae_levels_gen_params),
 	KUNIT_CASE_PARAM(lpae_test_pgsizes, lpae_pgsize_gen_params),
 	KUNIT_CASE_PARAM(lpae_test_bad_cfg, lpae_bad_gen_params),
+	KUNIT_CASE(lpae_test_coherent_no_sync),
+	KUNIT_CASE(lpae_test_noncoherent_sync),
 	{}
 };
 
