@@ -361,7 +361,7 @@ EXPORT_SYMBOL_GPL(iopgtable_unmap);
  * Walk the DMA segments of @sgt from @offset for @size bytes, calling @fn on
  * each piece with its IOVA. Stops at the first error.
  */
-static int iopgtable_for_each_sg_run(struct sg_table *sgt, u64 iova,
+static int iopgtable_visit_sg_pieces(struct sg_table *sgt, u64 iova,
 				     u64 offset, u64 size,
 				     int (*fn)(struct iopgtable *iop, u64 iova,
 					       u64 paddr, u64 len, void *arg),
@@ -450,12 +450,12 @@ int iopgtable_map_sgtable(struct iopgtable_ops *ops, u64 iova,
 
 	if (!size || !sgt)
 		return -EINVAL;
-	ret = iopgtable_for_each_sg_run(sgt, iova, offset, size,
+	ret = iopgtable_visit_sg_pieces(sgt, iova, offset, size,
 					iopgtable_sg_check, iop, &m);
 	if (ret)
 		return ret;
 
-	ret = iopgtable_for_each_sg_run(sgt, iova, offset, size,
+	ret = iopgtable_visit_sg_pieces(sgt, iova, offset, size,
 					iopgtable_sg_map, iop, &m);
 	if (ret && m.mapped)
 		iopgtable_unmap(ops, iova, m.mapped, NULL);

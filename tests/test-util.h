@@ -26,8 +26,10 @@
  * @fail_at: the attempt number that fails (1 is the first); 0 for none.
  * @fail_from: when set, every attempt from @fail_at on fails.
  * @flush_all: tlb_flush_all calls.
- * @flush_walk: tlb_flush_walk calls; @flush_walk_bytes their total size.
- * @add_page: tlb_add_page calls; @add_page_bytes their total size.
+ * @flush_walk: tlb_flush_walk calls.
+ * @flush_walk_bytes: the total size they were given.
+ * @add_page: tlb_add_page calls.
+ * @add_page_bytes: the total size they were given.
  */
 struct iopgtable_test_table {
 	struct kunit *test;
