@@ -80,14 +80,14 @@ enum lpae_attr_idx {
 	LPAE_ATTR_IDX_INC_OCACHE,
 };
 
-#define MAIR_ATTR_NC		0x44	/* normal, inner/outer non-cacheable */
-#define MAIR_ATTR_WBRWA		0xff	/* normal, write-back RW-allocate */
-#define MAIR_ATTR_DEVICE	0x04	/* device-nGnRE */
-#define MAIR_ATTR_INC_OWBRWA	0xf4	/* inner NC, outer write-back */
-#define MALI_MEMATTR_IMP_DEF	0x88	/* implementation-defined policy */
-#define MALI_MEMATTR_WRITE_ALLOC 0x8d
+#define LPAE_MAIR_ATTR_NC		0x44	/* normal, inner/outer non-cacheable */
+#define LPAE_MAIR_ATTR_WBRWA		0xff	/* normal, write-back RW-allocate */
+#define LPAE_MAIR_ATTR_DEVICE		0x04	/* device-nGnRE */
+#define LPAE_MAIR_ATTR_INC_OWBRWA	0xf4	/* inner NC, outer write-back */
+#define MALI_MEMATTR_IMP_DEF		0x88	/* implementation-defined policy */
+#define MALI_MEMATTR_WRITE_ALLOC	0x8d
 
-#define MAIR_ATTR(idx, attr)	((u64)(attr) << ((idx) * 8))
+#define LPAE_MAIR_ATTR(idx, attr)	((u64)(attr) << ((idx) * 8))
 
 /*
  * No entry uses attributes 4 to 7. io-pgtable-arm's MAIR has them at 0xff
@@ -95,24 +95,24 @@ enum lpae_attr_idx {
  * and drivers such as Panthor turn all eight into GPU MEMATTR values: the
  * same bits here keep what they program unchanged.
  */
-#define MAIR_UNUSED_ATTRS	GENMASK_ULL(63, 32)
+#define LPAE_MAIR_UNUSED_ATTRS		GENMASK_ULL(63, 32)
 
 /* TCR_EL1 fields */
-#define TCR_T0SZ		GENMASK_ULL(5, 0)
-#define TCR_IRGN0		GENMASK_ULL(9, 8)
-#define TCR_ORGN0		GENMASK_ULL(11, 10)
-#define TCR_SH0			GENMASK_ULL(13, 12)
-#define TCR_TG0			GENMASK_ULL(15, 14)
-#define TCR_T1SZ		GENMASK_ULL(21, 16)
-#define TCR_IRGN1		GENMASK_ULL(25, 24)
-#define TCR_ORGN1		GENMASK_ULL(27, 26)
-#define TCR_SH1			GENMASK_ULL(29, 28)
-#define TCR_TG1			GENMASK_ULL(31, 30)
-#define TCR_IPS			GENMASK_ULL(34, 32)
-#define   TCR_RGN_NC		0
-#define   TCR_RGN_WBWA		1
-#define   TCR_SH_OS		2
-#define   TCR_SH_IS		3
+#define LPAE_TCR_T0SZ			GENMASK_ULL(5, 0)
+#define LPAE_TCR_IRGN0			GENMASK_ULL(9, 8)
+#define LPAE_TCR_ORGN0			GENMASK_ULL(11, 10)
+#define LPAE_TCR_SH0			GENMASK_ULL(13, 12)
+#define LPAE_TCR_TG0			GENMASK_ULL(15, 14)
+#define LPAE_TCR_T1SZ			GENMASK_ULL(21, 16)
+#define LPAE_TCR_IRGN1			GENMASK_ULL(25, 24)
+#define LPAE_TCR_ORGN1			GENMASK_ULL(27, 26)
+#define LPAE_TCR_SH1			GENMASK_ULL(29, 28)
+#define LPAE_TCR_TG1			GENMASK_ULL(31, 30)
+#define LPAE_TCR_IPS			GENMASK_ULL(34, 32)
+#define   LPAE_TCR_RGN_NC		0
+#define   LPAE_TCR_RGN_WBWA		1
+#define   LPAE_TCR_SH_OS		2
+#define   LPAE_TCR_SH_IS		3
 
 /* AS_TRANSTAB flags in the low bits of the root address */
 #define MALI_TRANSTAB_ADRMODE_TABLE	GENMASK_ULL(1, 0)
@@ -702,13 +702,13 @@ static struct iopgtable *lpae_s1_alloc(const struct iopgtable_cfg *cfg,
 	if (cfg->coherent_walk) {
 		if (outer_wbwa)
 			return ERR_PTR(-EINVAL);
-		sh = TCR_SH_IS;
-		irgn = TCR_RGN_WBWA;
-		orgn = TCR_RGN_WBWA;
+		sh = LPAE_TCR_SH_IS;
+		irgn = LPAE_TCR_RGN_WBWA;
+		orgn = LPAE_TCR_RGN_WBWA;
 	} else {
-		sh = TCR_SH_OS;
-		irgn = TCR_RGN_NC;
-		orgn = outer_wbwa ? TCR_RGN_WBWA : TCR_RGN_NC;
+		sh = LPAE_TCR_SH_OS;
+		irgn = LPAE_TCR_RGN_NC;
+		orgn = outer_wbwa ? LPAE_TCR_RGN_WBWA : LPAE_TCR_RGN_NC;
 	}
 
 	d = lpae_alloc(cfg, cookie, SZ_4K | SZ_16K | SZ_64K | SZ_2M | SZ_32M |
@@ -720,24 +720,24 @@ static struct iopgtable *lpae_s1_alloc(const struct iopgtable_cfg *cfg,
 		d->table_attrs |= LPAE_PTE_NSTABLE;
 
 	if (cfg->quirks & IOPGTABLE_QUIRK_ARM_TTBR1)
-		tcr = FIELD_PREP(TCR_T1SZ, 64 - cfg->ias) |
-		      FIELD_PREP(TCR_IRGN1, irgn) |
-		      FIELD_PREP(TCR_ORGN1, orgn) |
-		      FIELD_PREP(TCR_SH1, sh) |
-		      FIELD_PREP(TCR_TG1, tg1[d->granule_lg2]);
+		tcr = FIELD_PREP(LPAE_TCR_T1SZ, 64 - cfg->ias) |
+		      FIELD_PREP(LPAE_TCR_IRGN1, irgn) |
+		      FIELD_PREP(LPAE_TCR_ORGN1, orgn) |
+		      FIELD_PREP(LPAE_TCR_SH1, sh) |
+		      FIELD_PREP(LPAE_TCR_TG1, tg1[d->granule_lg2]);
 	else
-		tcr = FIELD_PREP(TCR_T0SZ, 64 - cfg->ias) |
-		      FIELD_PREP(TCR_IRGN0, irgn) |
-		      FIELD_PREP(TCR_ORGN0, orgn) |
-		      FIELD_PREP(TCR_SH0, sh) |
-		      FIELD_PREP(TCR_TG0, tg0[d->granule_lg2]);
-	d->iop.cfg.arm_lpae_s1.tcr = tcr | FIELD_PREP(TCR_IPS, ips);
+		tcr = FIELD_PREP(LPAE_TCR_T0SZ, 64 - cfg->ias) |
+		      FIELD_PREP(LPAE_TCR_IRGN0, irgn) |
+		      FIELD_PREP(LPAE_TCR_ORGN0, orgn) |
+		      FIELD_PREP(LPAE_TCR_SH0, sh) |
+		      FIELD_PREP(LPAE_TCR_TG0, tg0[d->granule_lg2]);
+	d->iop.cfg.arm_lpae_s1.tcr = tcr | FIELD_PREP(LPAE_TCR_IPS, ips);
 	d->iop.cfg.arm_lpae_s1.mair =
-		MAIR_ATTR(LPAE_ATTR_IDX_NC, MAIR_ATTR_NC) |
-		MAIR_ATTR(LPAE_ATTR_IDX_CACHE, MAIR_ATTR_WBRWA) |
-		MAIR_ATTR(LPAE_ATTR_IDX_DEV, MAIR_ATTR_DEVICE) |
-		MAIR_ATTR(LPAE_ATTR_IDX_INC_OCACHE, MAIR_ATTR_INC_OWBRWA) |
-		MAIR_UNUSED_ATTRS;
+		LPAE_MAIR_ATTR(LPAE_ATTR_IDX_NC, LPAE_MAIR_ATTR_NC) |
+		LPAE_MAIR_ATTR(LPAE_ATTR_IDX_CACHE, LPAE_MAIR_ATTR_WBRWA) |
+		LPAE_MAIR_ATTR(LPAE_ATTR_IDX_DEV, LPAE_MAIR_ATTR_DEVICE) |
+		LPAE_MAIR_ATTR(LPAE_ATTR_IDX_INC_OCACHE, LPAE_MAIR_ATTR_INC_OWBRWA) |
+		LPAE_MAIR_UNUSED_ATTRS;
 
 	ret = lpae_alloc_root(d);
 	if (ret) {
@@ -773,9 +773,9 @@ static struct iopgtable *lpae_mali_alloc(const struct iopgtable_cfg *cfg,
 	 * policy stands in for it and for the device index.
 	 */
 	d->iop.cfg.arm_mali_lpae.memattr =
-		MAIR_ATTR(LPAE_ATTR_IDX_NC, MALI_MEMATTR_IMP_DEF) |
-		MAIR_ATTR(LPAE_ATTR_IDX_CACHE, MALI_MEMATTR_WRITE_ALLOC) |
-		MAIR_ATTR(LPAE_ATTR_IDX_DEV, MALI_MEMATTR_IMP_DEF);
+		LPAE_MAIR_ATTR(LPAE_ATTR_IDX_NC, MALI_MEMATTR_IMP_DEF) |
+		LPAE_MAIR_ATTR(LPAE_ATTR_IDX_CACHE, MALI_MEMATTR_WRITE_ALLOC) |
+		LPAE_MAIR_ATTR(LPAE_ATTR_IDX_DEV, MALI_MEMATTR_IMP_DEF);
 
 	ret = lpae_alloc_root(d);
 	if (ret) {
