@@ -33,7 +33,9 @@ if [ ! -f "$kdir/.iopgtable-unpacked" ]; then
 	# The package's build tree needs its -common headers and its kbuild.
 	deps=$(apt-cache show "$pkg=$ver" | sed -n 's/^Depends: //p' | head -n1 |
 	       tr ',' '\n' | grep -oE 'linux-(headers|kbuild)-[^ ]+' | sort -u)
-	dl=$root/debs
+	# One folder per series: unpacking another series' packages again
+	# would undo the Makefile fix below.
+	dl=$root/debs/$pkg
 	mkdir -p "$dl"
 	for p in "$pkg" $deps; do
 		v=$(apt-cache policy "$p" | awk '/Candidate:/ { print $2 }')
