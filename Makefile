@@ -2,8 +2,12 @@
 #
 # Out of tree:  make KDIR=/path/to/kernel/build   (iopgtable.ko, and
 #               iopgtable_test.ko where that kernel has KUnit)
-# The project:  make demo    prepare the 6.12 kernel, build, run the demo
-#               make check   run the KUnit suites under UML
+# The project:  make demo         prepare the 6.12 kernel, build, run the demo
+#               make check        every test lane (what CI runs)
+#               make check-uml    the KUnit suites under UML only
+#               make check-arm64  the arm64 lanes: KUnit and module load
+#               make lint         checkpatch, kernel-doc, sparse, W=1, coccicheck
+#               make modules-all  out-of-tree W=1 builds: 6.12, 6.1, arm64
 #
 # In a kernel tree the Kbuild file is used instead of this one.
 
@@ -20,4 +24,17 @@ demo:
 check:
 	scripts/check.sh
 
-.PHONY: all modules modules_install clean demo check
+check-uml:
+	scripts/check.sh uml
+
+check-arm64:
+	scripts/check.sh arm64 arm64-load
+
+lint:
+	scripts/check.sh lint
+
+modules-all:
+	scripts/check.sh modules
+
+.PHONY: all modules modules_install clean demo check check-uml check-arm64 \
+	lint modules-all

@@ -1,23 +1,78 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# The test command (README, .ci/run): every iopgtable KUnit suite under UML.
-# Fails if any test fails or none ran; ends with a "N passed, N failed" line.
-set -euo pipefail
+# The test command (README, .ci/run): every lane, or the ones named.
+#
+#   uml         every iopgtable KUnit suite under UML (kunit.py)
+#   lint        checkpatch, kernel-doc, sparse, W=1, coccicheck
+#   modules     out-of-tree W=1 builds: Debian 6.12 and 6.1 amd64, arm64
+#   arm64       the KUnit suites built in, arm64 under QEMU (kunit.py)
+#   arm64-load  the out-of-tree modules loaded into arm64 under QEMU
+#
+# Runs every lane named even after one fails, prints each lane's result,
+# and ends with "check: N passed, N failed, N skipped" over the KUnit
+# lanes. Exits non-zero if any lane failed or a KUnit lane ran no test.
+set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-mkdir -p "$BUILD_DIR"
-log=$BUILD_DIR/check-uml.log
-status=0
-"$IOPGTABLE_ROOT/scripts/kunit.sh" 2>&1 | tee "$log" || status=$?
+lanes=("$@")
+[ ${#lanes[@]} -gt 0 ] || lanes=(uml lint modules arm64 arm64-load)
 
-summary=$(grep -E 'Testing complete\. Ran [0-9]+ tests' "$log" | tail -n1 || true)
-[ -n "$summary" ] || die "kunit.py printed no summary (see $log)"
-ran=$(sed -E 's/.*Ran ([0-9]+) tests.*/\1/' <<<"$summary")
-passed=$(grep -oE 'passed: [0-9]+' <<<"$summary" | grep -oE '[0-9]+' || echo 0)
-failed=$(grep -oE 'failed: [0-9]+' <<<"$summary" | grep -oE '[0-9]+' || echo 0)
-skipped=$(grep -oE 'skipped: [0-9]+' <<<"$summary" | grep -oE '[0-9]+' || echo 0)
-[ "$ran" -gt 0 ] || die "no test ran"
-[ $((passed + failed + skipped)) -eq "$ran" ] || status=1
-echo "kunit-uml: $passed passed, $failed failed, $skipped skipped"
-exit $status
+mkdir -p "$BUILD_DIR"
+passed=0 failed=0 skipped=0
+results=()
+bad=0
+
+# kunit_lane NAME COMMAND...: run a KUnit lane and add up its summary.
+kunit_lane() {
+	local name=$1 log=$BUILD_DIR/check-$1.log summary ran p f s status=0
+	shift
+	"$@" 2>&1 | tee "$log" || status=$?
+	summary=$(grep -aE 'Testing complete\. Ran [0-9]+ tests' "$log" | tail -n1)
+	ran=$(sed -nE 's/.*Ran ([0-9]+) tests.*/\1/p' <<<"$summary")
+	p=$(grep -oE 'passed: [0-9]+' <<<"$summary" | grep -oE '[0-9]+' || echo 0)
+	f=$(grep -oE '(failed|crashed|errors): [0-9]+' <<<"$summary" |
+	    awk '{ n += $2 } END { print n + 0 }')
+	s=$(grep -oE 'skipped: [0-9]+' <<<"$summary" | grep -oE '[0-9]+' || echo 0)
+	[ -n "$f" ] || f=0
+	if [ -z "$ran" ] || [ "$ran" -eq 0 ]; then
+		status=1
+		results+=("$name: no test ran (see $log)")
+	else
+		[ $((p + f + s)) -eq "$ran" ] || status=1
+		results+=("$name: $p passed, $f failed, $s skipped")
+		passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	fi
+	[ "$status" -eq 0 ] && [ "$f" -eq 0 ] || bad=1
+}
+
+# plain_lane NAME COMMAND...: a lane that passes or fails as a whole.
+plain_lane() {
+	local name=$1 log=$BUILD_DIR/check-$1.log
+	shift
+	if "$@" 2>&1 | tee "$log"; then
+		results+=("$name: ok")
+	else
+		results+=("$name: FAILED (see $log)")
+		bad=1
+	fi
+}
+
+for lane in "${lanes[@]}"; do
+	say "lane $lane"
+	case $lane in
+	uml)		kunit_lane kunit-uml "$IOPGTABLE_ROOT/scripts/kunit.sh" ;;
+	arm64)		kunit_lane kunit-arm64 "$IOPGTABLE_ROOT/scripts/kunit-arm64.sh" ;;
+	arm64-load)	kunit_lane arm64-load "$IOPGTABLE_ROOT/scripts/arm64-load.sh" ;;
+	lint)		plain_lane lint "$IOPGTABLE_ROOT/scripts/lint.sh" ;;
+	modules)	plain_lane modules "$IOPGTABLE_ROOT/scripts/modules.sh" ;;
+	*)		die "unknown lane $lane (uml lint modules arm64 arm64-load)" ;;
+	esac
+done
+
+echo
+for r in "${results[@]}"; do
+	echo "==> $r"
+done
+echo "check: $passed passed, $failed failed, $skipped skipped"
+exit $bad

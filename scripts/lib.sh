@@ -62,3 +62,35 @@ build_module() {
 		die "module build against $kdir failed"
 	echo "$out"
 }
+
+# arm64_modules_tree: configure and build (incrementally) the arm64 kernel
+# of tests/arm64-modules.kunitconfig in build/arm64-modules: modules and
+# KUnit, io-pgtable-arm built in, no iopgtable. Prints the build folder,
+# the KDIR for out-of-tree arm64 builds.
+arm64_modules_tree() {
+	local src out=$BUILD_DIR/arm64-modules
+
+	apt_install gcc-aarch64-linux-gnu
+	src=$("$IOPGTABLE_ROOT/scripts/prepare-kernel.sh")
+	(cd "$src" && python3 tools/testing/kunit/kunit.py build --arch=arm64 \
+		--cross_compile=aarch64-linux-gnu- \
+		--kunitconfig="$IOPGTABLE_ROOT/tests/arm64-modules.kunitconfig" \
+		--build_dir="$out" --jobs="$(nproc)" >"$BUILD_DIR/arm64-modules.log" 2>&1) || {
+		tail -n 30 "$BUILD_DIR/arm64-modules.log" >&2
+		die "arm64 kernel build failed (see $BUILD_DIR/arm64-modules.log)"
+	}
+	echo "$out"
+}
+
+# build_module_clean KDIR NAME [MAKE ARGS...]: build_module, failing on any
+# compiler or kernel-doc warning. Prints the folder.
+build_module_clean() {
+	local log=$BUILD_DIR/module-$2.log out
+
+	mkdir -p "$BUILD_DIR"
+	out=$(build_module "$@" 2>"$log") || { cat "$log" >&2; exit 1; }
+	if grep -E 'warning:|error:' "$log" >&2; then
+		die "module build against $1 has warnings (see $log)"
+	fi
+	echo "$out"
+}
