@@ -8,6 +8,7 @@
 #               make check-arm64  the arm64 lanes: KUnit and module load
 #               make lint         checkpatch, kernel-doc, sparse, W=1, coccicheck
 #               make modules-all  out-of-tree W=1 builds: 6.12, 6.1, arm64
+#               make bench        iopgtable beside io-pgtable-arm, timed
 #
 # In a kernel tree the Kbuild file is used instead of this one.
 
@@ -36,5 +37,8 @@ lint:
 modules-all:
 	scripts/check.sh modules
 
+bench:
+	scripts/bench.sh
+
 .PHONY: all modules modules_install clean demo check check-uml check-arm64 \
-	lint modules-all
+	lint modules-all bench

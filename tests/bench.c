@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * iopgtable_bench: iopgtable beside the kernel's io-pgtable-arm, same
+ * configuration, same calls, in alternation within one run. Not a test:
+ * nothing here passes or fails on a time. scripts/bench.sh runs it in its
+ * own UML build and writes the table to build/bench.md.
+ *
+ * Both tables: ARM_64_LPAE_S1, 4K granule (4K|2M|1G), ias 48, oas 48,
+ * coherent walk, no TLB callbacks, the libraries' own table allocators.
+ * io-pgtable-arm's map_pages and unmap_pages stop at table boundaries, so
+ * it gets the loop a driver writes around them; the range helper case
+ * gives it the loop Panthor writes (page-size choice by address and
+ * length, retries over partial progress).
+ */
+
+#include <kunit/device.h>
+#include <kunit/test.h>
+#include <linux/io-pgtable.h>
+#include <linux/ktime.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/string.h>
+
+#include <linux/iopgtable.h>
+
+#define BENCH_PROT	(IOPGTABLE_READ | IOPGTABLE_WRITE | IOPGTABLE_CACHE)
+#define BENCH_IOVA	0x4000000000ULL		/* 256 GiB: 1G aligned */
+#define BENCH_PADDR	0x80000000ULL
+
+struct bench {
+	struct kunit *test;
+	struct iopgtable_ops *ours;
+	struct io_pgtable_ops *theirs;
+	u64 *samples[2];
+	unsigned int n;
+};
+
+/* Which library a step drives. */
+enum { OURS, THEIRS };
+
+static const char *const bench_lib_name[] = { "iopgtable", "io-pgtable-arm" };
+
+/* io-pgtable-arm: map_pages until the whole run is mapped. */
+static void theirs_map(struct io_pgtable_ops *ops, u64 iova, u64 paddr,
+		       size_t pgsize, size_t count)
+{
+	while (count) {
+		size_t mapped = 0;
+
+		if (ops->map_pages(ops, iova, paddr, pgsize, count, BENCH_PROT,
+				   GFP_KERNEL, &mapped) || !mapped)
+			return;
+		iova += mapped;
+		paddr += mapped;
+		count -= mapped / pgsize;
+	}
+}
+
+static void theirs_unmap(struct io_pgtable_ops *ops, u64 iova, size_t pgsize,
+			 size_t count)
+{
+	while (count) {
+		size_t done = ops->unmap_pages(ops, iova, pgsize, count, NULL);
+
+		if (!done)
+			return;
+		iova += done;
+		count -= done / pgsize;
+	}
+}
+
+/*
+ * The page size Panthor's VM code picks for the next step at @addr (IOVA
+ * and physical address or-ed) with @size left: 4K pages up to the next 2M
+ * boundary, else 2M blocks up to the next 1G boundary.
+ */
+static size_t panthor_style_pgsize(u64 addr, size_t size, size_t *count)
+{
+	size_t to_2m = -addr & (SZ_2M - 1), to_1g;
+
+	if (to_2m || size < SZ_2M) {
+		*count = (to_2m && to_2m < size ? to_2m : size) / SZ_4K;
+		return SZ_4K;
+	}
+	to_1g = -addr & (SZ_1G - 1);
+	if (!to_1g)
+		to_1g = SZ_1G;
+	*count = min_t(size_t, to_1g, size) / SZ_2M;
+	return SZ_2M;
+}
+
+static int panthor_style_map(struct io_pgtable_ops *ops, u64 iova, u64 paddr,
+			     size_t len)
+{
+	while (len) {
+		size_t count, mapped = 0;
+		size_t pgsize = panthor_style_pgsize(iova | paddr, len, &count);
+		int ret = ops->map_pages(ops, iova, paddr, pgsize, count,
+					 BENCH_PROT, GFP_KERNEL, &mapped);
+
+		if (ret || !mapped)
+			return ret ?: -ENOMEM;
+		iova += mapped;
+		paddr += mapped;
+		len -= mapped;
+	}
+	return 0;
+}
+
+static void panthor_style_unmap(struct io_pgtable_ops *ops, u64 iova,
+				size_t len)
+{
+	while (len) {
+		size_t count, pgsize = panthor_style_pgsize(iova, len, &count);
+		size_t done = ops->unmap_pages(ops, iova, pgsize, count, NULL);
+
+		if (!done)
+			return;
+		iova += done;
+		len -= done;
+	}
+}
+
+/**
+ * struct bench_case - one row of the table
+ * @name: what is measured.
+ * @pgsize: page size of the calls.
+ * @count: pages per call.
+ * @iters: measured samples (after a tenth as many for warm-up).
+ * @batch: steps timed together in one sample, so that a sample is long
+ *	against the clock's resolution (256 ns under UML).
+ * @kind: how a step is run.
+ * @per: units per step (pages, or translations), for ns per unit.
+ */
+struct bench_case {
+	const char *name;
+	size_t pgsize;
+	size_t count;
+	unsigned int iters;
+	unsigned int batch;
+	enum { BENCH_MAP_UNMAP, BENCH_IOVA_TO_PHYS, BENCH_RANGE } kind;
+	unsigned int per;
+};
+
+static const struct bench_case bench_cases[] = {
+	{ "map+unmap 1 x 4K", SZ_4K, 1, 2000, 256, BENCH_MAP_UNMAP, 1 },
+	{ "map+unmap 1 x 2M", SZ_2M, 1, 2000, 256, BENCH_MAP_UNMAP, 1 },
+	{ "map+unmap 1 x 1G", SZ_1G, 1, 2000, 256, BENCH_MAP_UNMAP, 1 },
+	{ "map+unmap 256 x 4K", SZ_4K, 256, 1000, 16, BENCH_MAP_UNMAP, 1 },
+	{ "map+unmap 256 x 2M", SZ_2M, 256, 1000, 16, BENCH_MAP_UNMAP, 1 },
+	{ "map+unmap 1 GiB of 4K, per page", SZ_4K, SZ_1G / SZ_4K, 15, 1,
+	  BENCH_MAP_UNMAP, SZ_1G / SZ_4K },
+	{ "iova_to_phys, per call", SZ_4K, 512, 1000, 4, BENCH_IOVA_TO_PHYS, 512 },
+	{ "64 MiB range, helper vs Panthor loop", 0, 0, 1000, 8, BENCH_RANGE, 1 },
+};
+
+/* 64 MiB starting 4K below a 2M boundary: 4K, 31 x 2M, 511 x 4K. */
+#define RANGE_IOVA	(BENCH_IOVA + SZ_2M - SZ_4K)
+#define RANGE_PADDR	(BENCH_PADDR + SZ_2M - SZ_4K)
+#define RANGE_SIZE	SZ_64M
+
+/* Run one step of @c on library @lib. */
+static void bench_step(struct bench *b, const struct bench_case *c, int lib)
+{
+	u64 iova = BENCH_IOVA, sum = 0;
+	unsigned int i;
+
+	switch (c->kind) {
+	case BENCH_MAP_UNMAP:
+		if (lib == OURS) {
+			size_t mapped = 0;
+
+			b->ours->map_pages(b->ours, iova, BENCH_PADDR, c->pgsize,
+					   c->count, BENCH_PROT, GFP_KERNEL,
+					   &mapped);
+			b->ours->unmap_pages(b->ours, iova, c->pgsize, c->count,
+					     NULL);
+		} else {
+			theirs_map(b->theirs, iova, BENCH_PADDR, c->pgsize,
+				   c->count);
+			theirs_unmap(b->theirs, iova, c->pgsize, c->count);
+		}
+		break;
+	case BENCH_IOVA_TO_PHYS:
+		for (i = 0; i < c->count; i++)
+			sum += lib == OURS ?
+			       b->ours->iova_to_phys(b->ours, iova + i * SZ_4K + 8) :
+			       b->theirs->iova_to_phys(b->theirs, iova + i * SZ_4K + 8);
+		/* Every translation must have hit: keeps the loop honest. */
+		if (sum != c->count * (BENCH_PADDR + 8) +
+			   (u64)SZ_4K * c->count * (c->count - 1) / 2)
+			kunit_info(b->test, "%s: wrong translations",
+				   bench_lib_name[lib]);
+		break;
+	default:
+		if (lib == OURS) {
+			iopgtable_map(b->ours, RANGE_IOVA, RANGE_PADDR,
+				      RANGE_SIZE, BENCH_PROT, GFP_KERNEL);
+			iopgtable_unmap(b->ours, RANGE_IOVA, RANGE_SIZE, NULL);
+		} else {
+			panthor_style_map(b->theirs, RANGE_IOVA, RANGE_PADDR,
+					  RANGE_SIZE);
+			panthor_style_unmap(b->theirs, RANGE_IOVA, RANGE_SIZE);
+		}
+		break;
+	}
+}
+
+/* One sample: @c->batch steps on @lib; returns the ns they took. */
+static u64 bench_sample(struct bench *b, const struct bench_case *c, int lib)
+{
+	u64 t0 = ktime_get_ns();
+	unsigned int i;
+
+	for (i = 0; i < c->batch; i++)
+		bench_step(b, c, lib);
+	return ktime_get_ns() - t0;
+}
+
+static int bench_cmp(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The @pct-th percentile of @c's sorted samples, in 1/100 ns per unit. */
+static u64 bench_pct(const u64 *s, const struct bench_case *c,
+		     unsigned int pct)
+{
+	return div_u64(s[(u64)(c->iters - 1) * pct / 100] * 100,
+		       c->per * c->batch);
+}
+
+/* "12.34" for 1234: the table's ns with two decimals. */
+static const char *bench_ns(char *buf, u64 v100)
+{
+	snprintf(buf, 24, "%llu.%02llu", div_u64(v100, 100),
+		 v100 - div_u64(v100, 100) * 100);
+	return buf;
+}
+
+/* Check both libraries translate the case's range as expected, once. */
+static void bench_check_mapped(struct bench *b, const struct bench_case *c)
+{
+	u64 iova = c->kind == BENCH_RANGE ? RANGE_IOVA + SZ_4M : BENCH_IOVA;
+	u64 want = c->kind == BENCH_RANGE ? RANGE_PADDR + SZ_4M : BENCH_PADDR;
+
+	KUNIT_EXPECT_EQ(b->test, b->ours->iova_to_phys(b->ours, iova), want);
+	KUNIT_EXPECT_EQ(b->test, b->theirs->iova_to_phys(b->theirs, iova), want);
+}
+
+static void bench_run_case(struct bench *b, const struct bench_case *c)
+{
+	unsigned int warm = c->iters / 10 + 1, i, lib;
+	char n[7][24];
+	u64 med[2];
+
+	/* A mapping to look at: after one map, before its unmap. */
+	if (c->kind == BENCH_IOVA_TO_PHYS) {
+		size_t mapped = 0;
+
+		KUNIT_ASSERT_EQ(b->test,
+				b->ours->map_pages(b->ours, BENCH_IOVA, BENCH_PADDR,
+						   SZ_4K, c->count, BENCH_PROT,
+						   GFP_KERNEL, &mapped), 0);
+		theirs_map(b->theirs, BENCH_IOVA, BENCH_PADDR, SZ_4K, c->count);
+	} else if (c->kind == BENCH_RANGE) {
+		KUNIT_ASSERT_EQ(b->test,
+				iopgtable_map(b->ours, RANGE_IOVA, RANGE_PADDR,
+					      RANGE_SIZE, BENCH_PROT, GFP_KERNEL), 0);
+		KUNIT_ASSERT_EQ(b->test, panthor_style_map(b->theirs, RANGE_IOVA,
+							   RANGE_PADDR, RANGE_SIZE), 0);
+		bench_check_mapped(b, c);
+		iopgtable_unmap(b->ours, RANGE_IOVA, RANGE_SIZE, NULL);
+		panthor_style_unmap(b->theirs, RANGE_IOVA, RANGE_SIZE);
+	}
+
+	for (i = 0; i < warm; i++)
+		for (lib = 0; lib < 2; lib++)
+			bench_sample(b, c, lib);
+	/* Alternate which library goes first, so neither always follows. */
+	for (i = 0; i < c->iters; i++) {
+		b->samples[i & 1][i] = bench_sample(b, c, i & 1);
+		b->samples[!(i & 1)][i] = bench_sample(b, c, !(i & 1));
+	}
+
+	for (lib = 0; lib < 2; lib++) {
+		sort(b->samples[lib], c->iters, sizeof(u64), bench_cmp, NULL);
+		med[lib] = bench_pct(b->samples[lib], c, 50);
+	}
+	kunit_info(b->test, "bench| %s | %s | %s-%s | %s | %s-%s | %s |\n",
+		   c->name, bench_ns(n[0], med[OURS]),
+		   bench_ns(n[1], bench_pct(b->samples[OURS], c, 10)),
+		   bench_ns(n[2], bench_pct(b->samples[OURS], c, 90)),
+		   bench_ns(n[3], med[THEIRS]),
+		   bench_ns(n[4], bench_pct(b->samples[THEIRS], c, 10)),
+		   bench_ns(n[5], bench_pct(b->samples[THEIRS], c, 90)),
+		   bench_ns(n[6], div_u64(med[THEIRS] * 100,
+					  max_t(u64, med[OURS], 1))));
+
+	if (c->kind == BENCH_IOVA_TO_PHYS) {
+		b->ours->unmap_pages(b->ours, BENCH_IOVA, SZ_4K, c->count, NULL);
+		theirs_unmap(b->theirs, BENCH_IOVA, SZ_4K, c->count);
+	}
+}
+
+/*
+ * The floor: zero a 4K table and store 512 entries, as a map of 512 4K
+ * pages into a new table must at least do. ns per 4K page.
+ */
+static void bench_floor(struct bench *b)
+{
+	const unsigned int iters = 1000, batch = 16;
+	u64 *table = (u64 *)__get_free_page(GFP_KERNEL);
+	unsigned int i, j, k;
+	char buf[24];
+
+	KUNIT_ASSERT_NOT_NULL(b->test, table);
+	for (i = 0; i < iters; i++) {
+		u64 t0 = ktime_get_ns();
+
+		for (k = 0; k < batch; k++) {
+			u64 pte = BENCH_PADDR | 0x7c3;
+
+			memset(table, 0, PAGE_SIZE);
+			for (j = 0; j < 512; j++, pte += SZ_4K)
+				WRITE_ONCE(table[j], pte);
+		}
+		b->samples[0][i] = ktime_get_ns() - t0;
+	}
+	free_page((unsigned long)table);
+	sort(b->samples[0], iters, sizeof(u64), bench_cmp, NULL);
+	kunit_info(b->test,
+		   "bench| floor: zero a table, store 512 entries, per page | %s | | | | |\n",
+		   bench_ns(buf, div_u64(b->samples[0][iters / 2] * 100,
+					 512 * batch)));
+}
+
+static void bench_free(void *data)
+{
+	struct bench *b = data;
+
+	free_io_pgtable_ops(b->theirs);
+	iopgtable_free_ops(b->ours);
+	kvfree(b->samples[0]);
+	kvfree(b->samples[1]);
+}
+
+static void iopgtable_bench(struct kunit *test)
+{
+	struct iopgtable_cfg cfg = {
+		.pgsize_bitmap = SZ_4K | SZ_2M | SZ_1G,
+		.ias = 48,
+		.oas = 48,
+		.coherent_walk = true,
+	};
+	struct io_pgtable_cfg kcfg = {
+		.pgsize_bitmap = SZ_4K | SZ_2M | SZ_1G,
+		.ias = 48,
+		.oas = 48,
+		.coherent_walk = true,
+	};
+	unsigned int i, most = 0;
+	struct bench *b;
+
+	b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	b->test = test;
+	for (i = 0; i < ARRAY_SIZE(bench_cases); i++)
+		most = max(most, bench_cases[i].iters);
+	b->samples[0] = kvmalloc_array(most, sizeof(u64), GFP_KERNEL);
+	b->samples[1] = kvmalloc_array(most, sizeof(u64), GFP_KERNEL);
+	cfg.iommu_dev = kunit_device_register(test, "iopgtable-bench");
+	kcfg.iommu_dev = cfg.iommu_dev;
+	b->ours = iopgtable_alloc_ops(IOPGTABLE_ARM_64_LPAE_S1, &cfg, b);
+	b->theirs = alloc_io_pgtable_ops(ARM_64_LPAE_S1, &kcfg, b);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(b->ours) || !b->theirs ||
+			   !b->samples[0] || !b->samples[1]);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, bench_free, b), 0);
+
+	kunit_info(test, "bench| case | iopgtable ns | p10-p90 | io-pgtable-arm ns | p10-p90 | io-pgtable-arm / iopgtable |\n");
+	kunit_info(test, "bench| --- | ---: | ---: | ---: | ---: | ---: |\n");
+	for (i = 0; i < ARRAY_SIZE(bench_cases); i++)
+		bench_run_case(b, &bench_cases[i]);
+	bench_floor(b);
+}
+
+static struct kunit_case bench_test_cases[] = {
+	KUNIT_CASE_SLOW(iopgtable_bench),
+	{}
+};
+
+static struct kunit_suite bench_suite = {
+	.name = "iopgtable_bench",
+	.test_cases = bench_test_cases,
+};
+
+kunit_test_suites(&bench_suite);
+
+MODULE_DESCRIPTION("iopgtable beside io-pgtable-arm: a benchmark");
+MODULE_LICENSE("GPL");
