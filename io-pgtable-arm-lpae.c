@@ -129,7 +129,12 @@ enum lpae_attr_idx {
  * @start_level: the level of @root.
  * @root_bits: index bits of @root (0 for Mali's one-entry root).
  * @mali: Mali LPAE encoding rather than AArch64 stage 1.
+ * @span_lg2: per level, log2 of the span of one entry.
+ * @index_mask: per level, the mask of an entry's index in its table.
  * @table_attrs: the non-address bits of a table entry.
+ *
+ * @span_lg2 and @index_mask follow from the others; they are kept so that
+ * the walks index a table with a shift and a mask, no arithmetic.
  */
 struct lpae_pgtable {
 	struct iopgtable iop;
@@ -140,6 +145,8 @@ struct lpae_pgtable {
 	u8 start_level;
 	u8 root_bits;
 	bool mali;
+	u8 span_lg2[LPAE_MAX_LEVELS];
+	u64 index_mask[LPAE_MAX_LEVELS];
 	u64 table_attrs;
 };
 
@@ -151,20 +158,32 @@ static struct lpae_pgtable *to_lpae(struct iopgtable *iop)
 static unsigned int lpae_span_lg2(const struct lpae_pgtable *d,
 				  unsigned int lvl)
 {
-	return d->granule_lg2 + (LPAE_LAST_LEVEL - lvl) * d->bits_per_level;
+	return d->span_lg2[lvl];
 }
 
-static unsigned int lpae_index_bits(const struct lpae_pgtable *d,
-				    unsigned int lvl)
+/* Entries in the table at level @lvl. */
+static size_t lpae_entries(const struct lpae_pgtable *d, unsigned int lvl)
 {
-	return lvl == d->start_level ? d->root_bits : d->bits_per_level;
+	return d->index_mask[lvl] + 1;
 }
 
 static size_t lpae_index(const struct lpae_pgtable *d, u64 iova,
 			 unsigned int lvl)
 {
-	return (iova >> lpae_span_lg2(d, lvl)) &
-	       (BIT_ULL(lpae_index_bits(d, lvl)) - 1);
+	return (iova >> d->span_lg2[lvl]) & d->index_mask[lvl];
+}
+
+/* Fill in @span_lg2 and @index_mask once the levels are known. */
+static void lpae_init_levels(struct lpae_pgtable *d)
+{
+	unsigned int lvl;
+
+	for (lvl = 0; lvl < LPAE_MAX_LEVELS; lvl++) {
+		d->span_lg2[lvl] = d->granule_lg2 +
+				   (LPAE_LAST_LEVEL - lvl) * d->bits_per_level;
+		d->index_mask[lvl] = BIT_ULL(lvl == d->start_level ?
+					     d->root_bits : d->bits_per_level) - 1;
+	}
 }
 
 static size_t lpae_table_size(const struct lpae_pgtable *d, unsigned int lvl)
@@ -196,12 +215,15 @@ static u64 *lpae_table_of(u64 pte)
 	return phys_to_virt(pte & LPAE_PTE_OA);
 }
 
-/* The leaf level for pages of 2^@pgsize_lg2 bytes. */
+/* The leaf level for pages of 2^@pgsize_lg2 bytes, a provided size. */
 static unsigned int lpae_leaf_level(const struct lpae_pgtable *d,
 				    unsigned int pgsize_lg2)
 {
-	return LPAE_LAST_LEVEL -
-	       (pgsize_lg2 - d->granule_lg2) / d->bits_per_level;
+	unsigned int lvl = LPAE_LAST_LEVEL;
+
+	while (d->span_lg2[lvl] != pgsize_lg2)
+		lvl--;
+	return lvl;
 }
 
 /* Make @n entries from @ptep on visible to a non-coherent walker. */
@@ -278,7 +300,7 @@ static void lpae_free_tables(struct lpae_pgtable *d, u64 *table,
 	size_t size = lpae_table_size(d, lvl);
 
 	if (lvl < LPAE_LAST_LEVEL) {
-		size_t i, n = BIT(lpae_index_bits(d, lvl));
+		size_t i, n = lpae_entries(d, lvl);
 
 		for (i = 0; i < n; i++)
 			if (lpae_is_table(table[i], lvl))
@@ -292,7 +314,7 @@ static void lpae_free_tables(struct lpae_pgtable *d, u64 *table,
 static bool lpae_tables_empty(const struct lpae_pgtable *d, u64 *table,
 			      unsigned int lvl)
 {
-	size_t i, n = BIT(lpae_index_bits(d, lvl));
+	size_t i, n = lpae_entries(d, lvl);
 
 	for (i = 0; i < n; i++) {
 		u64 pte = READ_ONCE(table[i]);
@@ -456,7 +478,7 @@ static int lpae_map(struct iopgtable *iop, u64 iova, phys_addr_t paddr,
 {
 	struct lpae_pgtable *d = to_lpae(iop);
 	unsigned int lvl = lpae_leaf_level(d, pgsize_lg2);
-	size_t entries = BIT(lpae_index_bits(d, lvl));
+	size_t entries = lpae_entries(d, lvl);
 	u64 attrs = lpae_prot_to_pte(d, prot) |
 		    FIELD_PREP(LPAE_PTE_TYPE, lpae_leaf_type(d, lvl));
 	u64 pa = paddr;
@@ -499,10 +521,32 @@ static int lpae_map(struct iopgtable *iop, u64 iova, phys_addr_t paddr,
 		break;
 	}
 
-	/* Entries must be visible before the caller lets the walker near. */
-	wmb();
+	/*
+	 * No barrier here: the caller lets the walker near with an MMIO
+	 * write (a TLB or address-space command), and writel() orders the
+	 * entries before it, as io-pgtable-arm's callers rely on too. A
+	 * non-coherent walker got its entries through the DMA API above.
+	 */
 	*mapped += done << pgsize_lg2;
 	return ret;
+}
+
+/*
+ * Clear the leaves from @ptep on at level @lvl, at most @max of them, up to
+ * the first entry that is no leaf. @ptep is a leaf. Returns how many.
+ */
+static size_t lpae_clear_leaves(const struct lpae_pgtable *d, u64 *ptep,
+				unsigned int lvl, size_t max)
+{
+	unsigned int type = lpae_leaf_type(d, lvl);
+	size_t i;
+
+	for (i = 0; i < max; i++) {
+		if (FIELD_GET(LPAE_PTE_TYPE, READ_ONCE(ptep[i])) != type)
+			break;
+		WRITE_ONCE(ptep[i], 0);
+	}
+	return i;
 }
 
 /*
@@ -518,8 +562,9 @@ static u64 lpae_unmap_table(struct lpae_pgtable *d, u64 *table,
 	unsigned int span_lg2 = lpae_span_lg2(d, lvl);
 	u64 span = BIT_ULL(span_lg2);
 	size_t idx = lpae_index(d, iova, lvl);
-	size_t n = BIT(lpae_index_bits(d, lvl));
+	size_t n = lpae_entries(d, lvl);
 	size_t first = n, last = 0;	/* leaves cleared: [first, last) */
+	size_t run, i;
 	u64 done = 0;
 
 	for (; idx < n && done < left; idx++) {
@@ -541,13 +586,18 @@ static u64 lpae_unmap_table(struct lpae_pgtable *d, u64 *table,
 				*stop = true;
 				break;
 			}
-			WRITE_ONCE(*ptep, 0);
+			/* Clear the run of whole leaves that starts here. */
+			run = lpae_clear_leaves(d, ptep, lvl,
+						min_t(u64, n - idx,
+						      (left - done) >> span_lg2));
 			first = min(first, idx);
-			last = idx + 1;
+			last = idx + run;
 			if (gather && tlb && tlb->tlb_add_page)
-				tlb->tlb_add_page(gather, cur, span,
-						  d->iop.cookie);
-			done += span;
+				for (i = 0; i < run; i++)
+					tlb->tlb_add_page(gather, cur + i * span,
+							  span, d->iop.cookie);
+			done += (u64)run << span_lg2;
+			idx += run - 1;
 			continue;
 		}
 		if (!lpae_is_table(pte, lvl)) {
@@ -576,10 +626,26 @@ static u64 lpae_unmap(struct iopgtable *iop, u64 iova, u64 size,
 		      struct iopgtable_gather *gather)
 {
 	struct lpae_pgtable *d = to_lpae(iop);
+	unsigned int lvl = d->start_level;
+	u64 *table = d->root;
 	bool stop = false;
 
-	return lpae_unmap_table(d, d->root, d->start_level, iova, size, gather,
-				&stop);
+	/*
+	 * Go down without recursion while the range lies inside one table
+	 * entry's span without covering it: only the table below changes.
+	 */
+	while (lvl < LPAE_LAST_LEVEL) {
+		u64 span = BIT_ULL(d->span_lg2[lvl]);
+		u64 off = iova & (span - 1);
+		u64 pte = READ_ONCE(table[lpae_index(d, iova, lvl)]);
+
+		if (!lpae_is_table(pte, lvl) || off + size > span ||
+		    (!off && size == span))
+			break;
+		table = lpae_table_of(pte);
+		lvl++;
+	}
+	return lpae_unmap_table(d, table, lvl, iova, size, gather, &stop);
 }
 
 static phys_addr_t lpae_iova_to_phys(struct iopgtable *iop, u64 iova)
@@ -656,6 +722,7 @@ static struct lpae_pgtable *lpae_alloc(const struct iopgtable_cfg *cfg,
 
 static int lpae_alloc_root(struct lpae_pgtable *d)
 {
+	lpae_init_levels(d);
 	d->root_size = max_t(size_t, BIT(d->root_bits + LPAE_PTE_SIZE_LG2),
 			     LPAE_ROOT_MIN_SIZE);
 	d->root = lpae_alloc_table(d, d->root_size, GFP_KERNEL);
