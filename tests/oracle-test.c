@@ -49,24 +49,6 @@ static void oracle_case_desc(const struct oracle_case *c, char *desc)
 
 KUNIT_ARRAY_PARAM(oracle, oracle_cases, oracle_case_desc);
 
-/**
- * struct oracle_extent - pages mapped by one call, or what is left of them
- * @iova: first IOVA.
- * @paddr: what @iova translates to; the run is physically contiguous.
- * @size: bytes.
- * @pgsize_lg2: log2 of the page size; for a range helper's mapping, of the
- *	granule, and @whole is set.
- * @whole: mapped by a range helper in pages of its choosing: only unmapped
- *	as a whole.
- */
-struct oracle_extent {
-	u64 iova;
-	u64 paddr;
-	u64 size;
-	unsigned int pgsize_lg2;
-	bool whole;
-};
-
 struct oracle_run {
 	struct kunit *test;
 	struct iopgtable_test_table *t;
@@ -78,8 +60,8 @@ struct oracle_run {
 	u64 window_size;
 	u64 phys_size;
 	u64 iova_limit;		/* 2^ias */
-	struct oracle_extent ext[ORACLE_MAX_EXTENTS];
-	unsigned int n_ext;
+	struct iopgtable_test_extent ext[ORACLE_MAX_EXTENTS];
+	struct iopgtable_test_extents model;
 	unsigned long counts[8];	/* steps of each kind */
 	unsigned long violations;	/* contract violations made */
 	unsigned long steps;		/* operations run */
@@ -123,65 +105,18 @@ static unsigned int oracle_random_lg2(struct oracle_run *r)
 	return __ffs(sizes);
 }
 
-/* The extent that maps @iova, or NULL. */
-static struct oracle_extent *oracle_find(struct oracle_run *r, u64 iova)
-{
-	unsigned int i;
-
-	for (i = 0; i < r->n_ext; i++)
-		if (iova >= r->ext[i].iova &&
-		    iova - r->ext[i].iova < r->ext[i].size)
-			return &r->ext[i];
-	return NULL;
-}
-
-static bool oracle_overlaps(struct oracle_run *r, u64 iova, u64 size)
-{
-	unsigned int i;
-
-	for (i = 0; i < r->n_ext; i++)
-		if (iova < r->ext[i].iova + r->ext[i].size &&
-		    r->ext[i].iova < iova + size)
-			return true;
-	return false;
-}
-
 static void oracle_add(struct oracle_run *r, u64 iova, u64 paddr, u64 size,
 		       unsigned int lg2, bool whole)
 {
-	if (!size)
-		return;
-	KUNIT_ASSERT_LT(r->test, r->n_ext, ORACLE_MAX_EXTENTS);
-	r->ext[r->n_ext++] = (struct oracle_extent){ iova, paddr, size, lg2,
-						     whole };
-}
-
-/* Take [iova, iova + size) out of the model; it lies inside extents. */
-static void oracle_remove(struct oracle_run *r, u64 iova, u64 size)
-{
-	unsigned int i = 0;
-
-	while (size && i < r->n_ext) {
-		struct oracle_extent e = r->ext[i];
-		u64 end = iova + size, e_end = e.iova + e.size;
-
-		if (e_end <= iova || e.iova >= end) {
-			i++;
-			continue;
-		}
-		r->ext[i] = r->ext[--r->n_ext];
-		if (e.iova < iova)
-			oracle_add(r, e.iova, e.paddr, iova - e.iova,
-				   e.pgsize_lg2, e.whole);
-		if (e_end > end)
-			oracle_add(r, end, e.paddr + (end - e.iova), e_end - end,
-				   e.pgsize_lg2, e.whole);
-	}
+	iopgtable_test_extent_add(r->test, &r->model,
+				  (struct iopgtable_test_extent){ iova, paddr,
+								  size, lg2,
+								  whole });
 }
 
 static phys_addr_t oracle_expect(struct oracle_run *r, u64 iova)
 {
-	struct oracle_extent *e = oracle_find(r, iova);
+	struct iopgtable_test_extent *e = iopgtable_test_extent_find(&r->model, iova);
 
 	return e ? e->paddr + (iova - e->iova) : 0;
 }
@@ -207,8 +142,8 @@ static void oracle_check(struct oracle_run *r, const char *why)
 	for (i = 0; i < ORACLE_PROBES; i++) {
 		u64 iova;
 
-		if (r->n_ext && i % 3 != 2) {
-			struct oracle_extent *e = &r->ext[oracle_rand(r, r->n_ext)];
+		if (r->model.n && i % 3 != 2) {
+			struct iopgtable_test_extent *e = &r->model.ext[oracle_rand(r, r->model.n)];
 
 			iova = e->iova + oracle_rand(r, e->size);
 			if (i % 3 == 1)	/* just outside, on either side */
@@ -232,7 +167,7 @@ static bool oracle_free_range(struct oracle_run *r, u64 size, u64 pgsize,
 	for (tries = 0; tries < 16; tries++) {
 		*iova = r->window +
 			oracle_rand(r, (r->window_size - size) / pgsize + 1) * pgsize;
-		if (!oracle_overlaps(r, *iova, size))
+		if (!iopgtable_test_extents_overlap(&r->model, *iova, size))
 			return true;
 	}
 	return false;
@@ -258,7 +193,7 @@ static bool oracle_step_map(struct oracle_run *r)
 	u64 pgsize = BIT_ULL(lg2), iova, paddr;
 	int ret;
 
-	if (r->n_ext >= ORACLE_MAX_EXTENTS / 2 ||
+	if (r->model.n >= ORACLE_MAX_EXTENTS / 2 ||
 	    !oracle_free_range(r, count * pgsize, pgsize, &iova))
 		return false;
 	paddr = oracle_paddr(r, count * pgsize, pgsize);
@@ -279,13 +214,13 @@ static bool oracle_step_map_over(struct oracle_run *r)
 {
 	unsigned int lg2 = oracle_random_lg2(r);
 	u64 pgsize = BIT_ULL(lg2), iova, paddr, want = 0;
-	struct oracle_extent *e;
+	struct iopgtable_test_extent *e;
 	size_t count, mapped;
 	int ret;
 
-	if (!r->n_ext || r->n_ext >= ORACLE_MAX_EXTENTS / 2)
+	if (!r->model.n || r->model.n >= ORACLE_MAX_EXTENTS / 2)
 		return false;
-	e = &r->ext[oracle_rand(r, r->n_ext)];
+	e = &r->model.ext[oracle_rand(r, r->model.n)];
 	count = 1 + oracle_rand(r, 8);
 	/* Start up to a few pages in front of the mapping, or inside it. */
 	iova = round_down(e->iova + oracle_rand(r, e->size), pgsize);
@@ -293,7 +228,8 @@ static bool oracle_step_map_over(struct oracle_run *r)
 	if (iova < r->window ||
 	    iova + count * pgsize > r->window + r->window_size)
 		return false;
-	while (want < count * pgsize && !oracle_overlaps(r, iova + want, pgsize))
+	while (want < count * pgsize &&
+	       !iopgtable_test_extents_overlap(&r->model, iova + want, pgsize))
 		want += pgsize;
 	if (want == count * pgsize)
 		return false;	/* nothing in the way after all */
@@ -314,17 +250,17 @@ static bool oracle_step_map_over(struct oracle_run *r)
 /* Unmap a run of pages of one mapping, or mappings end to end. */
 static bool oracle_step_unmap(struct oracle_run *r)
 {
-	struct oracle_extent *e, *next;
+	struct iopgtable_test_extent *e, *next;
 	u64 iova, end, pgsize, got;
 
-	if (!r->n_ext)
+	if (!r->model.n)
 		return false;
-	e = &r->ext[oracle_rand(r, r->n_ext)];
+	e = &r->model.ext[oracle_rand(r, r->model.n)];
 	pgsize = BIT_ULL(e->pgsize_lg2);
 	iova = e->iova;
 	end = e->iova + e->size;
 	/* A run inside a mapping splits it: only while there is room. */
-	if (!e->whole && r->n_ext < ORACLE_MAX_EXTENTS - 8 && oracle_rand(r, 2)) {
+	if (!e->whole && r->model.n < ORACLE_MAX_EXTENTS - 8 && oracle_rand(r, 2)) {
 		u64 pages = e->size / pgsize, first = oracle_rand(r, pages);
 
 		iova += first * pgsize;
@@ -332,7 +268,7 @@ static bool oracle_step_unmap(struct oracle_run *r)
 	}
 	/* Sometimes run on into mappings that follow without a gap. */
 	while (oracle_rand(r, 2)) {
-		next = oracle_find(r, end);
+		next = iopgtable_test_extent_find(&r->model, end);
 		if (!next)
 			break;
 		end = next->iova + next->size;
@@ -348,7 +284,7 @@ static bool oracle_step_unmap(struct oracle_run *r)
 	}
 	KUNIT_EXPECT_EQ_MSG(r->test, got, end - iova, "unmap %#llx + %#llx",
 			    iova, end - iova);
-	oracle_remove(r, iova, end - iova);
+	iopgtable_test_extents_remove(r->test, &r->model, iova, end - iova);
 	r->counts[ORACLE_UNMAP]++;
 	return true;
 }
@@ -364,12 +300,12 @@ static bool oracle_step_unmap_violation(struct oracle_run *r)
 {
 	u64 granule = BIT_ULL(r->granule_lg2), iova, size, want;
 	u64 table_span = BIT_ULL(2 * r->granule_lg2 - 3), inner;
-	struct oracle_extent *e;
+	struct iopgtable_test_extent *e;
 	size_t got;
 
-	if (!r->n_ext)
+	if (!r->model.n)
 		return false;
-	e = &r->ext[oracle_rand(r, r->n_ext)];
+	e = &r->model.ext[oracle_rand(r, r->model.n)];
 	/* Granules in one page of @e, less one. */
 	inner = (BIT_ULL(e->pgsize_lg2) >> r->granule_lg2) - 1;
 	switch (oracle_rand(r, 4)) {
@@ -389,7 +325,7 @@ static bool oracle_step_unmap_violation(struct oracle_run *r)
 		break;
 	case 2:	/* start at a hole */
 		iova = r->window + oracle_rand(r, r->window_size / granule) * granule;
-		if (oracle_find(r, iova))
+		if (iopgtable_test_extent_find(&r->model, iova))
 			return false;
 		size = granule;
 		want = 0;
@@ -397,7 +333,7 @@ static bool oracle_step_unmap_violation(struct oracle_run *r)
 	default: /* a hole after the mapping */
 		iova = e->iova;
 		want = e->size;
-		if (oracle_find(r, iova + want) ||
+		if (iopgtable_test_extent_find(&r->model, iova + want) ||
 		    !((iova + want + granule) & (table_span - 1)) ||
 		    iova + want + granule > r->window + r->window_size)
 			return false;
@@ -408,7 +344,7 @@ static bool oracle_step_unmap_violation(struct oracle_run *r)
 	got = r->ops->unmap_pages(r->ops, iova, granule, size / granule, NULL);
 	KUNIT_EXPECT_EQ_MSG(r->test, got, want, "illegal unmap %#llx + %#llx",
 			    iova, size);
-	oracle_remove(r, iova, want);
+	iopgtable_test_extents_remove(r->test, &r->model, iova, want);
 	r->counts[ORACLE_UNMAP_VIOLATION]++;
 	r->violations++;
 	return true;
@@ -422,10 +358,10 @@ static bool oracle_step_helper(struct oracle_run *r)
 {
 	u64 granule = BIT_ULL(r->granule_lg2), top = BIT_ULL(__fls(r->sizes));
 	u64 size, iova, paddr, align;
-	bool over = r->n_ext && oracle_rand(r, 4) == 0;
+	bool over = r->model.n && oracle_rand(r, 4) == 0;
 	int ret;
 
-	if (r->n_ext >= ORACLE_MAX_EXTENTS / 2)
+	if (r->model.n >= ORACLE_MAX_EXTENTS / 2)
 		return false;
 	size = granule * (1 + oracle_rand(r, oracle_rand(r, 2) ?
 					  2 << (r->granule_lg2 - 3) : 8));
@@ -434,7 +370,7 @@ static bool oracle_step_helper(struct oracle_run *r)
 	/* Equal modulo a block size often, so that blocks are used. */
 	align = oracle_rand(r, 2) ? top : granule;
 	if (over) {
-		struct oracle_extent *e = &r->ext[oracle_rand(r, r->n_ext)];
+		struct iopgtable_test_extent *e = &r->model.ext[oracle_rand(r, r->model.n)];
 
 		iova = round_down(e->iova + oracle_rand(r, e->size), granule);
 		if (iova + size > r->window + r->window_size)
@@ -447,7 +383,7 @@ static bool oracle_step_helper(struct oracle_run *r)
 
 	ret = iopgtable_map(r->ops, iova, paddr, size, oracle_prot(r),
 			    GFP_KERNEL);
-	if (oracle_overlaps(r, iova, size)) {
+	if (iopgtable_test_extents_overlap(&r->model, iova, size)) {
 		KUNIT_EXPECT_EQ(r->test, ret, -EEXIST);
 		r->violations++;
 	} else {
@@ -520,7 +456,7 @@ static bool oracle_step_enomem(struct oracle_run *r)
 	bool helper = oracle_rand(r, 2);
 	int ret;
 
-	if (r->n_ext >= ORACLE_MAX_EXTENTS / 2 ||
+	if (r->model.n >= ORACLE_MAX_EXTENTS / 2 ||
 	    !oracle_free_range(r, count * pgsize, pgsize, &iova))
 		return false;
 	paddr = oracle_paddr(r, count * pgsize, pgsize);
@@ -596,6 +532,8 @@ static void oracle_test(struct kunit *test)
 	r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, r);
 	r->test = test;
+	r->model.ext = r->ext;
+	r->model.max = ORACLE_MAX_EXTENTS;
 	prandom_seed_state(&r->rnd, oracle_seed + (c - oracle_cases));
 
 	cfg.pgsize_bitmap = c->sizes;
@@ -615,12 +553,12 @@ static void oracle_test(struct kunit *test)
 	oracle_run_steps(r);
 
 	/* Unmap what is left, then nothing translates. */
-	while (r->n_ext && !r->failed) {
-		struct oracle_extent e = r->ext[0];
+	while (r->model.n && !r->failed) {
+		struct iopgtable_test_extent e = r->model.ext[0];
 
 		KUNIT_EXPECT_EQ(test, iopgtable_unmap(r->ops, e.iova, e.size, NULL),
 				e.size);
-		oracle_remove(r, e.iova, e.size);
+		iopgtable_test_extents_remove(r->test, &r->model, e.iova, e.size);
 	}
 	oracle_check(r, "at the end");
 	/* Each violation was counted once, with no WARN (NO_WARN quirk). */

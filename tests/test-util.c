@@ -243,3 +243,65 @@ u64 iopgtable_test_walk(struct iopgtable_test_table *t, u64 iova,
 	}
 	return 0;
 }
+
+struct iopgtable_test_extent *
+iopgtable_test_extent_find(struct iopgtable_test_extents *m, u64 iova)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->n; i++)
+		if (iova >= m->ext[i].iova && iova - m->ext[i].iova < m->ext[i].size)
+			return &m->ext[i];
+	return NULL;
+}
+
+bool iopgtable_test_extents_overlap(const struct iopgtable_test_extents *m,
+				    u64 iova, u64 size)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->n; i++)
+		if (iova < m->ext[i].iova + m->ext[i].size &&
+		    m->ext[i].iova < iova + size)
+			return true;
+	return false;
+}
+
+void iopgtable_test_extent_add(struct kunit *test,
+			       struct iopgtable_test_extents *m,
+			       struct iopgtable_test_extent e)
+{
+	if (!e.size)
+		return;
+	KUNIT_ASSERT_LT(test, m->n, m->max);
+	m->ext[m->n++] = e;
+}
+
+void iopgtable_test_extents_remove(struct kunit *test,
+				   struct iopgtable_test_extents *m,
+				   u64 iova, u64 size)
+{
+	u64 end = iova + size;
+	unsigned int i = 0;
+
+	while (size && i < m->n) {
+		struct iopgtable_test_extent e = m->ext[i], part = e;
+		u64 e_end = e.iova + e.size;
+
+		if (e_end <= iova || e.iova >= end) {
+			i++;
+			continue;
+		}
+		m->ext[i] = m->ext[--m->n];
+		if (e.iova < iova) {
+			part.size = iova - e.iova;
+			iopgtable_test_extent_add(test, m, part);
+		}
+		if (e_end > end) {
+			part.iova = end;
+			part.paddr = e.paddr + (end - e.iova);
+			part.size = e_end - end;
+			iopgtable_test_extent_add(test, m, part);
+		}
+	}
+}

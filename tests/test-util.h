@@ -120,4 +120,51 @@ struct iopgtable_test_walk {
 u64 iopgtable_test_walk(struct iopgtable_test_table *t, u64 iova,
 			struct iopgtable_test_walk *walk);
 
+/**
+ * struct iopgtable_test_extent - pages mapped by one call, or what is left
+ * @iova: first IOVA.
+ * @paddr: what @iova translates to; the run is physically contiguous.
+ * @size: bytes.
+ * @pgsize_lg2: log2 of the page size; for a range helper's mapping, of the
+ *	granule, and @whole is set.
+ * @whole: mapped in pages of the library's choosing: unmap only as a whole.
+ */
+struct iopgtable_test_extent {
+	u64 iova;
+	u64 paddr;
+	u64 size;
+	unsigned int pgsize_lg2;
+	bool whole;
+};
+
+/**
+ * struct iopgtable_test_extents - what the random suites expect mapped
+ * @ext: the extents, in no order, never overlapping.
+ * @n: how many there are.
+ * @max: room in @ext.
+ */
+struct iopgtable_test_extents {
+	struct iopgtable_test_extent *ext;
+	unsigned int n;
+	unsigned int max;
+};
+
+/* The extent that maps @iova, or NULL. */
+struct iopgtable_test_extent *
+iopgtable_test_extent_find(struct iopgtable_test_extents *m, u64 iova);
+
+/* Whether any extent meets [@iova, @iova + @size). */
+bool iopgtable_test_extents_overlap(const struct iopgtable_test_extents *m,
+				    u64 iova, u64 size);
+
+/* Add @e unless it is empty; asserts there is room. */
+void iopgtable_test_extent_add(struct kunit *test,
+			       struct iopgtable_test_extents *m,
+			       struct iopgtable_test_extent e);
+
+/* Take [@iova, @iova + @size) out, splitting the extents it cuts. */
+void iopgtable_test_extents_remove(struct kunit *test,
+				   struct iopgtable_test_extents *m,
+				   u64 iova, u64 size);
+
 #endif /* _IOPGTABLE_TEST_UTIL_H */

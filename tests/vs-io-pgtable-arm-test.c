@@ -104,13 +104,6 @@ static void vs_case_desc(const struct vs_case *c, char *desc)
 
 KUNIT_ARRAY_PARAM(vs, vs_cases, vs_case_desc);
 
-/* A run of pages mapped by one call, or what is left of it. */
-struct vs_extent {
-	u64 iova;
-	u64 size;
-	unsigned int pgsize_lg2;
-};
-
 struct vs_run {
 	struct kunit *test;
 	const struct vs_case *c;
@@ -126,8 +119,8 @@ struct vs_run {
 	u64 phys_size;		/* 2^oas */
 	int start_level;
 	unsigned int root_bits;
-	struct vs_extent ext[VS_MAX_EXTENTS];
-	unsigned int n_ext;
+	struct iopgtable_test_extent ext[VS_MAX_EXTENTS];
+	struct iopgtable_test_extents model;
 	unsigned long calls;	/* map_pages/unmap_pages calls given to both */
 	unsigned long entries;	/* entries compared */
 	unsigned long kept_empty; /* empty tables only io-pgtable-arm kept */
@@ -265,8 +258,8 @@ static void vs_compare_probes(struct vs_run *r)
 		u64 iova;
 		phys_addr_t k, o;
 
-		if (i < r->n_ext && i % 2)
-			iova = r->ext[vs_rand(r, r->n_ext)].iova;
+		if (i < r->model.n && i % 2)
+			iova = r->model.ext[vs_rand(r, r->model.n)].iova;
 		else
 			iova = r->window + vs_rand64(r, r->window_size);
 		iova += vs_rand(r, 1U << r->c->granule_lg2) & ~7U;
@@ -281,17 +274,6 @@ static void vs_compare_probes(struct vs_run *r)
 			r->failed = true;
 		}
 	}
-}
-
-static bool vs_overlaps(const struct vs_run *r, u64 iova, u64 size)
-{
-	unsigned int i;
-
-	for (i = 0; i < r->n_ext; i++)
-		if (iova < r->ext[i].iova + r->ext[i].size &&
-		    r->ext[i].iova < iova + size)
-			return true;
-	return false;
 }
 
 static int vs_random_prot(struct vs_run *r)
@@ -378,28 +360,10 @@ static void vs_unmap_both(struct vs_run *r, u64 iova, unsigned int lg2,
 static void vs_add_extent(struct vs_run *r, u64 iova, u64 size,
 			  unsigned int lg2)
 {
-	r->ext[r->n_ext++] = (struct vs_extent){ iova, size, lg2 };
-}
-
-/* Take [iova, iova + size) out of the extents; it lies inside them. */
-static void vs_remove_range(struct vs_run *r, u64 iova, u64 size)
-{
-	unsigned int i = 0;
-
-	while (i < r->n_ext) {
-		struct vs_extent e = r->ext[i];
-		u64 end = iova + size, e_end = e.iova + e.size;
-
-		if (e_end <= iova || e.iova >= end) {
-			i++;
-			continue;
-		}
-		r->ext[i] = r->ext[--r->n_ext];
-		if (e.iova < iova)
-			vs_add_extent(r, e.iova, iova - e.iova, e.pgsize_lg2);
-		if (e_end > end)
-			vs_add_extent(r, end, e_end - end, e.pgsize_lg2);
-	}
+	iopgtable_test_extent_add(r->test, &r->model,
+				  (struct iopgtable_test_extent){
+					.iova = iova, .size = size,
+					.pgsize_lg2 = lg2 });
 }
 
 /* A random provided page size, as a log2. */
@@ -428,7 +392,7 @@ static void vs_step_map(struct vs_run *r)
 	size_t count;
 	int tries;
 
-	if (r->n_ext + 1 >= VS_MAX_EXTENTS)
+	if (r->model.n + 1 >= VS_MAX_EXTENTS)
 		return;
 	if (lg2 == r->c->granule_lg2)
 		count = 1 + vs_rand(r, vs_rand(r, 4) ? 24 :
@@ -452,7 +416,7 @@ static void vs_step_map(struct vs_run *r)
 				iova = edge - round_down(size / 2, pgsize) -
 				       pgsize;
 		}
-		if (!vs_overlaps(r, iova, size))
+		if (!iopgtable_test_extents_overlap(&r->model, iova, size))
 			break;
 	}
 	if (tries == 16)
@@ -470,11 +434,11 @@ static void vs_step_fill(struct vs_run *r)
 	u64 span, iova, paddr, done = 0;
 	int prot = vs_random_prot(r);
 
-	if (!next || r->n_ext + 3 >= VS_MAX_EXTENTS)
+	if (!next || r->model.n + 3 >= VS_MAX_EXTENTS)
 		return;
 	span = BIT_ULL(next);
 	iova = r->window + vs_rand64(r, r->window_size >> next) * span;
-	if (vs_overlaps(r, iova, span))
+	if (iopgtable_test_extents_overlap(&r->model, iova, span))
 		return;
 	paddr = vs_rand64(r, r->phys_size >> g) << g;
 	if (paddr > r->phys_size - span)
@@ -494,12 +458,12 @@ static void vs_step_fill(struct vs_run *r)
 /* Unmap a run of pages of one earlier mapping. */
 static void vs_step_unmap(struct vs_run *r)
 {
-	struct vs_extent e;
+	struct iopgtable_test_extent e;
 	u64 pages, first, count;
 
-	if (!r->n_ext)
+	if (!r->model.n)
 		return;
-	e = r->ext[vs_rand(r, r->n_ext)];
+	e = r->model.ext[vs_rand(r, r->model.n)];
 	pages = e.size >> e.pgsize_lg2;
 	first = vs_rand64(r, pages);
 	count = 1 + vs_rand64(r, pages - first);
@@ -509,8 +473,9 @@ static void vs_step_unmap(struct vs_run *r)
 	}
 	vs_unmap_both(r, e.iova + (first << e.pgsize_lg2), e.pgsize_lg2,
 		      count);
-	vs_remove_range(r, e.iova + (first << e.pgsize_lg2),
-			count << e.pgsize_lg2);
+	iopgtable_test_extents_remove(r->test, &r->model,
+				      e.iova + (first << e.pgsize_lg2),
+				      count << e.pgsize_lg2);
 }
 
 /*
@@ -521,12 +486,12 @@ static void vs_step_unmap(struct vs_run *r)
 static void vs_step_unmap_span(struct vs_run *r)
 {
 	unsigned int lg2, i;
-	struct vs_extent e;
+	struct iopgtable_test_extent e;
 	u64 start, end;
 
-	if (!r->n_ext)
+	if (!r->model.n)
 		return;
-	e = r->ext[vs_rand(r, r->n_ext)];
+	e = r->model.ext[vs_rand(r, r->model.n)];
 	lg2 = vs_next_lg2(r, e.pgsize_lg2);
 	if (!lg2)
 		return;
@@ -534,14 +499,14 @@ static void vs_step_unmap_span(struct vs_run *r)
 	end = start + BIT_ULL(lg2);
 	if (start < r->window || end > r->window + r->window_size)
 		return;
-	for (i = 0; i < r->n_ext; i++) {
-		u64 s = r->ext[i].iova, t = s + r->ext[i].size;
+	for (i = 0; i < r->model.n; i++) {
+		u64 s = r->model.ext[i].iova, t = s + r->model.ext[i].size;
 
 		if ((s < start && t > start) || (s < end && t > end))
 			return;
 	}
 	vs_unmap_both(r, start, lg2, 1);
-	vs_remove_range(r, start, end - start);
+	iopgtable_test_extents_remove(r->test, &r->model, start, end - start);
 }
 
 static void vs_check_registers(struct vs_run *r)
@@ -656,6 +621,8 @@ static void vs_differential(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, r);
 	r->test = test;
 	r->c = test->param_value;
+	r->model.ext = r->ext;
+	r->model.max = VS_MAX_EXTENTS;
 	prandom_seed_state(&r->rnd, vs_seed ^ ((r->c - vs_cases) * 0x9e3779b97f4a7c15ULL));
 	vs_setup(r);
 	vs_check_registers(r);
@@ -681,11 +648,11 @@ static void vs_differential(struct kunit *test)
 	}
 
 	/* Unmap what is left, in the order it was mapped. */
-	while (r->n_ext && !r->failed) {
-		struct vs_extent e = r->ext[0];
+	while (r->model.n && !r->failed) {
+		struct iopgtable_test_extent e = r->model.ext[0];
 
 		vs_unmap_both(r, e.iova, e.pgsize_lg2, e.size >> e.pgsize_lg2);
-		vs_remove_range(r, e.iova, e.size);
+		iopgtable_test_extents_remove(r->test, &r->model, e.iova, e.size);
 		vs_compare_trees(r);
 	}
 
