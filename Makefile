@@ -9,6 +9,7 @@
 #               make lint         checkpatch, kernel-doc, sparse, W=1, coccicheck
 #               make modules-all  out-of-tree W=1 builds: 6.12, 6.1, arm64
 #               make bench        iopgtable beside io-pgtable-arm, timed
+#                                 (BENCH_ONLY=text: only the matching cases)
 #
 # In a kernel tree the Kbuild file is used instead of this one.
 

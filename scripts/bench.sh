@@ -4,23 +4,35 @@
 # make bench: iopgtable beside the kernel's io-pgtable-arm in one UML run
 # (tests/bench.c, its own build in build/bench-uml). Prints the table and
 # writes it, with the date, the machine and the command, to build/bench.md.
+#
+# BENCH_ONLY=text (make bench BENCH_ONLY=1_x) runs only the cases whose
+# name contains text, '_' standing for a space; the floor always runs.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 src=$("$IOPGTABLE_ROOT/scripts/prepare-kernel.sh")
 log=$BUILD_DIR/bench.log
 out=$BUILD_DIR/bench.md
+cmd="make bench"
+args=()
+if [ -n "${BENCH_ONLY:-}" ]; then
+	case $BENCH_ONLY in
+	*[!A-Za-z0-9_+.-]*) die "BENCH_ONLY: letters, digits and _+.- only ('_' is a space)" ;;
+	esac
+	args=(--kernel_args="iopgtable_bench.bench_only=$BENCH_ONLY")
+	cmd="make bench BENCH_ONLY=$BENCH_ONLY"
+fi
 mkdir -p "$BUILD_DIR"
 (cd "$src" && python3 tools/testing/kunit/kunit.py run \
 	--kunitconfig="$IOPGTABLE_ROOT/tests/bench.kunitconfig" \
 	--build_dir="$BUILD_DIR/bench-uml" --jobs="$(nproc)" \
-	--raw_output=all 'iopgtable_bench') >"$log" 2>&1 ||
+	--raw_output=all "${args[@]}" 'iopgtable_bench') >"$log" 2>&1 ||
 	{ tail -n 30 "$log"; die "the benchmark did not run (see $log)"; }
 
 rows=$(grep -a 'bench| ' "$log" | sed 's/^.*bench| /| /')
 [ -n "$rows" ] || die "the benchmark printed no table (see $log)"
 {
-	echo "$(date -u +%Y-%m-%d), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), UML 6.12, \`make bench\`"
+	echo "$(date -u +%Y-%m-%d), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), UML 6.12, \`$cmd\`"
 	echo
 	echo "$rows"
 } >"$out"

@@ -28,6 +28,29 @@
 #define BENCH_IOVA	0x4000000000ULL		/* 256 GiB: 1G aligned */
 #define BENCH_PADDR	0x80000000ULL
 
+static char *bench_only;
+module_param(bench_only, charp, 0444);
+MODULE_PARM_DESC(bench_only,
+		 "run only the cases whose name contains this text, '_' for a space (the floor always runs)");
+
+/* Whether @name contains bench_only, where '_' in bench_only is a space. */
+static bool bench_selected(const char *name)
+{
+	size_t n, i;
+
+	if (!bench_only)
+		return true;
+	n = strlen(bench_only);
+	for (; strlen(name) >= n; name++) {
+		for (i = 0; i < n; i++)
+			if (name[i] != (bench_only[i] == '_' ? ' ' : bench_only[i]))
+				break;
+		if (i == n)
+			return true;
+	}
+	return false;
+}
+
 struct bench {
 	struct kunit *test;
 	struct iopgtable_ops *ours;
@@ -144,15 +167,15 @@ struct bench_case {
 };
 
 static const struct bench_case bench_cases[] = {
-	{ "map+unmap 1 x 4K", SZ_4K, 1, 2000, 256, BENCH_MAP_UNMAP, 1 },
-	{ "map+unmap 1 x 2M", SZ_2M, 1, 2000, 256, BENCH_MAP_UNMAP, 1 },
-	{ "map+unmap 1 x 1G", SZ_1G, 1, 2000, 256, BENCH_MAP_UNMAP, 1 },
-	{ "map+unmap 256 x 4K", SZ_4K, 256, 1000, 16, BENCH_MAP_UNMAP, 1 },
-	{ "map+unmap 256 x 2M", SZ_2M, 256, 1000, 16, BENCH_MAP_UNMAP, 1 },
+	{ "map+unmap 1 x 4K", SZ_4K, 1, 1000, 4096, BENCH_MAP_UNMAP, 1 },
+	{ "map+unmap 1 x 2M", SZ_2M, 1, 1000, 4096, BENCH_MAP_UNMAP, 1 },
+	{ "map+unmap 1 x 1G", SZ_1G, 1, 1000, 4096, BENCH_MAP_UNMAP, 1 },
+	{ "map+unmap 256 x 4K", SZ_4K, 256, 1000, 128, BENCH_MAP_UNMAP, 1 },
+	{ "map+unmap 256 x 2M", SZ_2M, 256, 1000, 128, BENCH_MAP_UNMAP, 1 },
 	{ "map+unmap 1 GiB of 4K, per page", SZ_4K, SZ_1G / SZ_4K, 15, 1,
 	  BENCH_MAP_UNMAP, SZ_1G / SZ_4K },
 	{ "iova_to_phys, per call", SZ_4K, 512, 1000, 4, BENCH_IOVA_TO_PHYS, 512 },
-	{ "64 MiB range, helper vs Panthor loop", 0, 0, 1000, 8, BENCH_RANGE, 1 },
+	{ "64 MiB range, helper vs Panthor loop", 0, 0, 1000, 64, BENCH_RANGE, 1 },
 };
 
 /* 64 MiB starting 4K below a 2M boundary: 4K, 31 x 2M, 511 x 4K. */
@@ -383,7 +406,8 @@ static void iopgtable_bench(struct kunit *test)
 	kunit_info(test, "bench| case | iopgtable ns | p10-p90 | io-pgtable-arm ns | p10-p90 | io-pgtable-arm / iopgtable |\n");
 	kunit_info(test, "bench| --- | ---: | ---: | ---: | ---: | ---: |\n");
 	for (i = 0; i < ARRAY_SIZE(bench_cases); i++)
-		bench_run_case(b, &bench_cases[i]);
+		if (bench_selected(bench_cases[i].name))
+			bench_run_case(b, &bench_cases[i]);
 	bench_floor(b);
 }
 
