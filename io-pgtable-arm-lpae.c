@@ -114,6 +114,12 @@ enum lpae_attr_idx {
 #define   LPAE_TCR_SH_OS		2
 #define   LPAE_TCR_SH_IS		3
 
+/* The prot bits a leaf encodes; @leaf_attrs has an entry per combination */
+#define LPAE_PROT_COMBOS	(IOPGTABLE_PRIVILEGED << 1)
+static_assert(((IOPGTABLE_READ | IOPGTABLE_WRITE | IOPGTABLE_CACHE |
+		IOPGTABLE_NOEXEC | IOPGTABLE_MMIO | IOPGTABLE_PRIVILEGED) &
+	       ~(LPAE_PROT_COMBOS - 1)) == 0);
+
 /* AS_TRANSTAB flags in the low bits of the root address */
 #define MALI_TRANSTAB_ADRMODE_TABLE	GENMASK_ULL(1, 0)
 #define MALI_TRANSTAB_READ_INNER	BIT_ULL(2)
@@ -132,9 +138,12 @@ enum lpae_attr_idx {
  * @span_lg2: per level, log2 of the span of one entry.
  * @index_mask: per level, the mask of an entry's index in its table.
  * @table_attrs: the non-address bits of a table entry.
+ * @leaf_attrs: per combination of prot bits, a leaf's attribute and
+ *	permission bits (all but the type and the output address).
  *
  * @span_lg2 and @index_mask follow from the others; they are kept so that
  * the walks index a table with a shift and a mask, no arithmetic.
+ * @leaf_attrs is the prot encoding done once at allocation, not per map.
  */
 struct lpae_pgtable {
 	struct iopgtable iop;
@@ -148,6 +157,7 @@ struct lpae_pgtable {
 	u8 span_lg2[LPAE_MAX_LEVELS];
 	u64 index_mask[LPAE_MAX_LEVELS];
 	u64 table_attrs;
+	u64 leaf_attrs[LPAE_PROT_COMBOS];
 };
 
 static struct lpae_pgtable *to_lpae(struct iopgtable *iop)
@@ -479,7 +489,7 @@ static int lpae_map(struct iopgtable *iop, u64 iova, phys_addr_t paddr,
 	struct lpae_pgtable *d = to_lpae(iop);
 	unsigned int lvl = lpae_leaf_level(d, pgsize_lg2);
 	size_t entries = lpae_entries(d, lvl);
-	u64 attrs = lpae_prot_to_pte(d, prot) |
+	u64 attrs = d->leaf_attrs[prot & (LPAE_PROT_COMBOS - 1)] |
 		    FIELD_PREP(LPAE_PTE_TYPE, lpae_leaf_type(d, lvl));
 	u64 pa = paddr;
 	size_t done = 0;
@@ -722,7 +732,11 @@ static struct lpae_pgtable *lpae_alloc(const struct iopgtable_cfg *cfg,
 
 static int lpae_alloc_root(struct lpae_pgtable *d)
 {
+	int prot;
+
 	lpae_init_levels(d);
+	for (prot = 0; prot < LPAE_PROT_COMBOS; prot++)
+		d->leaf_attrs[prot] = lpae_prot_to_pte(d, prot);
 	d->root_size = max_t(size_t, BIT(d->root_bits + LPAE_PTE_SIZE_LG2),
 			     LPAE_ROOT_MIN_SIZE);
 	d->root = lpae_alloc_table(d, d->root_size, GFP_KERNEL);
