@@ -559,6 +559,21 @@ static size_t lpae_clear_leaves(const struct lpae_pgtable *d, u64 *ptep,
 	return i;
 }
 
+/* Tell the TLB callbacks of @n leaves of 2^@span_lg2 bytes from @iova on. */
+static void lpae_gather_leaves(const struct lpae_pgtable *d,
+			       struct iopgtable_gather *gather, u64 iova,
+			       unsigned int span_lg2, size_t n)
+{
+	const struct iopgtable_flush_ops *tlb = d->iop.cfg.tlb;
+	size_t i;
+
+	if (!tlb || !tlb->tlb_add_page)
+		return;
+	for (i = 0; i < n; i++)
+		tlb->tlb_add_page(gather, iova + ((u64)i << span_lg2),
+				  BIT_ULL(span_lg2), d->iop.cookie);
+}
+
 /*
  * Unmap up to *@left bytes from @iova, within @table at level @lvl. Returns
  * the bytes unmapped; sets *@stop at a hole or at a leaf that crosses
@@ -568,13 +583,12 @@ static u64 lpae_unmap_table(struct lpae_pgtable *d, u64 *table,
 			    unsigned int lvl, u64 iova, u64 left,
 			    struct iopgtable_gather *gather, bool *stop)
 {
-	const struct iopgtable_flush_ops *tlb = d->iop.cfg.tlb;
 	unsigned int span_lg2 = lpae_span_lg2(d, lvl);
 	u64 span = BIT_ULL(span_lg2);
 	size_t idx = lpae_index(d, iova, lvl);
 	size_t n = lpae_entries(d, lvl);
 	size_t first = n, last = 0;	/* leaves cleared: [first, last) */
-	size_t run, i;
+	size_t run;
 	u64 done = 0;
 
 	for (; idx < n && done < left; idx++) {
@@ -602,10 +616,8 @@ static u64 lpae_unmap_table(struct lpae_pgtable *d, u64 *table,
 						      (left - done) >> span_lg2));
 			first = min(first, idx);
 			last = idx + run;
-			if (gather && tlb && tlb->tlb_add_page)
-				for (i = 0; i < run; i++)
-					tlb->tlb_add_page(gather, cur + i * span,
-							  span, d->iop.cookie);
+			if (gather)
+				lpae_gather_leaves(d, gather, cur, span_lg2, run);
 			done += (u64)run << span_lg2;
 			idx += run - 1;
 			continue;
@@ -636,8 +648,9 @@ static u64 lpae_unmap(struct iopgtable *iop, u64 iova, u64 size,
 		      struct iopgtable_gather *gather)
 {
 	struct lpae_pgtable *d = to_lpae(iop);
-	unsigned int lvl = d->start_level;
-	u64 *table = d->root;
+	unsigned int lvl = d->start_level, span_lg2;
+	u64 *table = d->root, done = 0;
+	size_t idx, count;
 	bool stop = false;
 
 	/*
@@ -655,7 +668,30 @@ static u64 lpae_unmap(struct iopgtable *iop, u64 iova, u64 size,
 		table = lpae_table_of(pte);
 		lvl++;
 	}
-	return lpae_unmap_table(d, table, lvl, iova, size, gather, &stop);
+
+	/*
+	 * The common call unmaps whole leaves of one table, often a single
+	 * one: clear them here, and leave holes, tables and the reports
+	 * they need to the general walk.
+	 */
+	span_lg2 = d->span_lg2[lvl];
+	idx = lpae_index(d, iova, lvl);
+	count = size >> span_lg2;
+	if (!((iova | size) & (BIT_ULL(span_lg2) - 1)) &&
+	    count <= lpae_entries(d, lvl) - idx) {
+		u64 *ptep = table + idx;
+		size_t run;
+
+		run = lpae_clear_leaves(d, ptep, lvl, count);
+		lpae_sync(d, ptep, run);
+		if (gather && run)
+			lpae_gather_leaves(d, gather, iova, span_lg2, run);
+		done = (u64)run << span_lg2;
+		if (run == count)
+			return done;
+	}
+	return done + lpae_unmap_table(d, table, lvl, iova + done, size - done,
+				       gather, &stop);
 }
 
 static phys_addr_t lpae_iova_to_phys(struct iopgtable *iop, u64 iova)
