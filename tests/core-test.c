@@ -489,6 +489,39 @@ static void unmap_mixed_sizes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, iopgtable_test_violations(t), 0);
 }
 
+/*
+ * Blocks with a full leaf table between them, unmapped in block-sized
+ * units: the leaves of one table are cleared in a run until the table entry
+ * stops it; the rest of the range still goes, the table with its span.
+ */
+static void unmap_blocks_around_table(struct kunit *test)
+{
+	struct iopgtable_test_table *t = new_table(test);
+	struct iopgtable_gather gather;
+	size_t mapped;
+
+	iopgtable_gather_init(&gather);
+	KUNIT_ASSERT_EQ(test, iopgtable_test_map_pages(t, 0, SZ_1G, SZ_2M, 1, RW,
+						       &mapped), 0);
+	KUNIT_ASSERT_EQ(test, iopgtable_test_map_pages(t, SZ_2M, SZ_2G, SZ_4K, 512,
+						       RW, &mapped), 0);
+	KUNIT_ASSERT_EQ(test, iopgtable_test_map_pages(t, SZ_4M, SZ_1G + SZ_4M,
+						       SZ_2M, 2, RW, &mapped), 0);
+	KUNIT_EXPECT_EQ(test, t->ops->unmap_pages(t->ops, 0, SZ_2M, 4, &gather),
+			SZ_8M);
+	iopgtable_test_expect_unmapped(t, 0, SZ_8M);
+	/* The leaf table went with its span, and only it. */
+	KUNIT_EXPECT_EQ(test, t->frees, 1);
+	KUNIT_EXPECT_EQ(test, t->flush_walk, 1);
+	KUNIT_EXPECT_EQ(test, t->flush_walk_bytes, SZ_2M);
+	/* The three blocks were each reported as a leaf. */
+	KUNIT_EXPECT_EQ(test, t->add_page, 3);
+	KUNIT_EXPECT_EQ(test, t->add_page_bytes, 3 * SZ_2M);
+	KUNIT_EXPECT_EQ(test, gather.start, 0);
+	KUNIT_EXPECT_EQ(test, gather.end, SZ_8M - 1);
+	KUNIT_EXPECT_EQ(test, iopgtable_test_violations(t), 0);
+}
+
 struct violation_case {
 	const char *desc;
 	u64 map_iova[2];
@@ -1104,6 +1137,7 @@ static struct kunit_case iopgtable_core_cases[] = {
 	KUNIT_CASE_PARAM(unmap_across_leaf_tables, fmt_gen_params),
 	KUNIT_CASE_PARAM(unmap_whole_table_span, fmt_gen_params),
 	KUNIT_CASE_PARAM(unmap_mixed_sizes, fmt_gen_params),
+	KUNIT_CASE_PARAM(unmap_blocks_around_table, fmt_gen_params),
 	KUNIT_CASE_PARAM(unmap_violation, violation_gen_params),
 	KUNIT_CASE_PARAM(unmap_gather, fmt_gen_params),
 	KUNIT_CASE_PARAM(unmap_pages_bad_input, bad_unmap_gen_params),
