@@ -465,18 +465,31 @@ static void unmap_whole_table_span(struct kunit *test)
 	iopgtable_test_expect_unmapped(t, SZ_1G, SZ_4M);
 }
 
+/*
+ * A new table with a 2M block at 0 (to 1G) and @pages 4K pages from 2M (to
+ * 2G), and an empty @gather: the start of the mixed-size unmap cases.
+ */
+static struct iopgtable_test_table *
+map_block_then_pages(struct kunit *test, size_t pages,
+		     struct iopgtable_gather *gather)
+{
+	struct iopgtable_test_table *t = new_table(test);
+	size_t mapped;
+
+	iopgtable_gather_init(gather);
+	KUNIT_ASSERT_EQ(test, iopgtable_test_map_pages(t, 0, SZ_1G, SZ_2M, 1, RW,
+						       &mapped), 0);
+	KUNIT_ASSERT_EQ(test, iopgtable_test_map_pages(t, SZ_2M, SZ_2G, SZ_4K,
+						       pages, RW, &mapped), 0);
+	return t;
+}
+
 /* Mixed sizes: a 2M block then 4K pages, unmapped as 4K pages. */
 static void unmap_mixed_sizes(struct kunit *test)
 {
-	struct iopgtable_test_table *t = new_table(test);
 	struct iopgtable_gather gather;
-	size_t mapped;
+	struct iopgtable_test_table *t = map_block_then_pages(test, 3, &gather);
 
-	iopgtable_gather_init(&gather);
-	KUNIT_ASSERT_EQ(test, iopgtable_test_map_pages(t, 0, SZ_1G, SZ_2M, 1, RW,
-						       &mapped), 0);
-	KUNIT_ASSERT_EQ(test, iopgtable_test_map_pages(t, SZ_2M, SZ_2G, SZ_4K, 3, RW,
-						       &mapped), 0);
 	KUNIT_EXPECT_EQ(test, t->ops->unmap_pages(t->ops, 0, SZ_4K, 512 + 3,
 						  &gather),
 			SZ_2M + 3 * SZ_4K);
@@ -496,15 +509,10 @@ static void unmap_mixed_sizes(struct kunit *test)
  */
 static void unmap_blocks_around_table(struct kunit *test)
 {
-	struct iopgtable_test_table *t = new_table(test);
 	struct iopgtable_gather gather;
+	struct iopgtable_test_table *t = map_block_then_pages(test, 512, &gather);
 	size_t mapped;
 
-	iopgtable_gather_init(&gather);
-	KUNIT_ASSERT_EQ(test, iopgtable_test_map_pages(t, 0, SZ_1G, SZ_2M, 1, RW,
-						       &mapped), 0);
-	KUNIT_ASSERT_EQ(test, iopgtable_test_map_pages(t, SZ_2M, SZ_2G, SZ_4K, 512,
-						       RW, &mapped), 0);
 	KUNIT_ASSERT_EQ(test, iopgtable_test_map_pages(t, SZ_4M, SZ_1G + SZ_4M,
 						       SZ_2M, 2, RW, &mapped), 0);
 	KUNIT_EXPECT_EQ(test, t->ops->unmap_pages(t->ops, 0, SZ_2M, 4, &gather),
