@@ -160,6 +160,34 @@ struct lpae_pgtable {
 	u64 leaf_attrs[LPAE_PROT_COMBOS];
 };
 
+/*
+ * Entries are read and written as single 64-bit accesses, so that neither
+ * the walker nor a concurrent call ever sees half an entry. On 64-bit
+ * kernels READ_ONCE() and WRITE_ONCE() are one load or store. On 32-bit
+ * ones a u64 READ_ONCE() may be two loads, so the atomic64 accessors are
+ * used: on ARM32 they are LDRD/STRD, single-copy atomic with LPAE, or
+ * LDREXD/STREXD without it. (Kconfig keeps out the architectures whose
+ * atomic64 is a lock, GENERIC_ATOMIC64.) Tables are installed with
+ * cmpxchg64, which is one 64-bit access everywhere.
+ */
+static u64 lpae_read(const u64 *ptep)
+{
+#ifdef CONFIG_64BIT
+	return READ_ONCE(*ptep);
+#else
+	return atomic64_read((const atomic64_t *)ptep);
+#endif
+}
+
+static void lpae_write(u64 *ptep, u64 pte)
+{
+#ifdef CONFIG_64BIT
+	WRITE_ONCE(*ptep, pte);
+#else
+	atomic64_set((atomic64_t *)ptep, pte);
+#endif
+}
+
 static struct lpae_pgtable *to_lpae(struct iopgtable *iop)
 {
 	return container_of(iop, struct lpae_pgtable, iop);
@@ -320,14 +348,25 @@ static void lpae_free_tables(struct lpae_pgtable *d, u64 *table,
 	lpae_free_table(d, table, size);
 }
 
-/* True when no leaf is reachable from @table at level @lvl. */
+/*
+ * True when no leaf is reachable from @table at level @lvl.
+ *
+ * Only a map that meets a table where it would put a block asks, and that
+ * table is then freed with everything below it, so every entry read here
+ * belongs to a table the same call frees: the scan costs no more than the
+ * zeroing that allocating those tables cost, and stops at the first leaf.
+ * Its bound is one table for the 16K and 64K granules (2048 or 8192
+ * entries below a 32M or 512M block) and, for 4K, a level-2 table and the
+ * 512 tables below it (262,656 entries, 2 MiB read) below a 1G block.
+ * Empty tables stay only after unmaps that do not cover their whole span.
+ */
 static bool lpae_tables_empty(const struct lpae_pgtable *d, u64 *table,
 			      unsigned int lvl)
 {
 	size_t i, n = lpae_entries(d, lvl);
 
 	for (i = 0; i < n; i++) {
-		u64 pte = READ_ONCE(table[i]);
+		u64 pte = lpae_read(&table[i]);
 
 		if (!pte)
 			continue;
@@ -389,7 +428,7 @@ static u64 *lpae_walk_alloc(struct lpae_pgtable *d, u64 iova, unsigned int lvl,
 
 	for (l = d->start_level; l < lvl; l++) {
 		u64 *ptep = table + lpae_index(d, iova, l);
-		u64 pte = READ_ONCE(*ptep);
+		u64 pte = lpae_read(ptep);
 
 		if (!pte) {
 			pte = lpae_install_table(d, ptep, gfp);
@@ -418,9 +457,9 @@ static size_t lpae_fill(u64 *ptep, u64 attrs, u64 paddr, u64 step, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (unlikely(READ_ONCE(ptep[i])))
+		if (unlikely(lpae_read(&ptep[i])))
 			break;
-		WRITE_ONCE(ptep[i], attrs | paddr);
+		lpae_write(&ptep[i], attrs | paddr);
 		paddr += step;
 	}
 	return i;
@@ -434,9 +473,9 @@ static void lpae_remove_tables(struct lpae_pgtable *d, u64 *ptep, u64 pte,
 			       unsigned int lvl, u64 iova)
 {
 	const struct iopgtable_flush_ops *tlb = d->iop.cfg.tlb;
-	size_t span = BIT_ULL(lpae_span_lg2(d, lvl));
+	u64 span = BIT_ULL(lpae_span_lg2(d, lvl));
 
-	WRITE_ONCE(*ptep, 0);
+	lpae_write(ptep, 0);
 	lpae_sync(d, ptep, 1);
 	if (tlb && tlb->tlb_flush_walk)
 		tlb->tlb_flush_walk(iova, span, BIT(d->granule_lg2),
@@ -519,7 +558,7 @@ static int lpae_map(struct iopgtable *iop, u64 iova, phys_addr_t paddr,
 		 * earlier unmaps) gives way to the block; anything else is a
 		 * mapping the caller has not unmapped.
 		 */
-		pte = READ_ONCE(table[idx + filled]);
+		pte = lpae_read(&table[idx + filled]);
 		if (lpae_is_table(pte, lvl) &&
 		    lpae_tables_empty(d, lpae_table_of(pte), lvl + 1)) {
 			lpae_remove_tables(d, &table[idx + filled], pte, lvl,
@@ -532,11 +571,12 @@ static int lpae_map(struct iopgtable *iop, u64 iova, phys_addr_t paddr,
 	}
 
 	/*
-	 * No barrier here: the caller lets the walker near with an MMIO
-	 * write (a TLB or address-space command), and writel() orders the
-	 * entries before it, as io-pgtable-arm's callers rely on too. A
-	 * non-coherent walker got its entries through the DMA API above.
+	 * Every entry written is visible to the walker before the caller can
+	 * start it, with a relaxed MMIO write or none: one barrier per call,
+	 * as io-pgtable-arm ends its map. A non-coherent walker also got its
+	 * entries through the DMA API above.
 	 */
+	wmb();
 	*mapped += done << pgsize_lg2;
 	return ret;
 }
@@ -552,9 +592,9 @@ static size_t lpae_clear_leaves(const struct lpae_pgtable *d, u64 *ptep,
 	size_t i;
 
 	for (i = 0; i < max; i++) {
-		if (FIELD_GET(LPAE_PTE_TYPE, READ_ONCE(ptep[i])) != type)
+		if (FIELD_GET(LPAE_PTE_TYPE, lpae_read(&ptep[i])) != type)
 			break;
-		WRITE_ONCE(ptep[i], 0);
+		lpae_write(&ptep[i], 0);
 	}
 	return i;
 }
@@ -575,6 +615,34 @@ static void lpae_gather_leaves(const struct lpae_pgtable *d,
 }
 
 /*
+ * The bytes from @cur on, at most @max, that whole spans of entries above
+ * the last level cover, inside an invalid entry at level @lvl: the unmap
+ * contract counts such spans as unmapped whatever they hold, and whether a
+ * table below them was left behind must not change the answer. 0 at the
+ * last level, where a hole is always a hole.
+ */
+static u64 lpae_hole_spans(const struct lpae_pgtable *d, unsigned int lvl,
+			   u64 cur, u64 max)
+{
+	u64 done = 0;
+
+	while (done < max) {
+		unsigned int l;
+
+		for (l = lvl; l < LPAE_LAST_LEVEL; l++) {
+			u64 span = BIT_ULL(d->span_lg2[l]);
+
+			if (!((cur + done) & (span - 1)) && max - done >= span)
+				break;
+		}
+		if (l == LPAE_LAST_LEVEL)
+			break;
+		done += BIT_ULL(d->span_lg2[l]);
+	}
+	return done;
+}
+
+/*
  * Unmap up to *@left bytes from @iova, within @table at level @lvl. Returns
  * the bytes unmapped; sets *@stop at a hole or at a leaf that crosses
  * either end of the range.
@@ -587,18 +655,23 @@ static u64 lpae_unmap_table(struct lpae_pgtable *d, u64 *table,
 	u64 span = BIT_ULL(span_lg2);
 	size_t idx = lpae_index(d, iova, lvl);
 	size_t n = lpae_entries(d, lvl);
-	size_t first = n, last = 0;	/* leaves cleared: [first, last) */
 	size_t run;
 	u64 done = 0;
 
 	for (; idx < n && done < left; idx++) {
 		u64 *ptep = &table[idx];
-		u64 pte = READ_ONCE(*ptep);
+		u64 pte = lpae_read(ptep);
 		u64 cur = iova + done;
 		bool whole = !(cur & (span - 1)) && left - done >= span;
 
 		if (!pte) {
-			iopgtable_violation(&d->iop, "unmap of a hole", cur);
+			u64 in_entry = min(left - done, span - (cur & (span - 1)));
+			u64 skip = lpae_hole_spans(d, lvl, cur, in_entry);
+
+			done += skip;
+			if (skip == in_entry)
+				continue;
+			iopgtable_violation(&d->iop, "unmap of a hole", cur + skip);
 			*stop = true;
 			break;
 		}
@@ -610,12 +683,14 @@ static u64 lpae_unmap_table(struct lpae_pgtable *d, u64 *table,
 				*stop = true;
 				break;
 			}
-			/* Clear the run of whole leaves that starts here. */
+			/*
+			 * Clear the run of whole leaves that starts here, and
+			 * make it visible before any callback may invalidate.
+			 */
 			run = lpae_clear_leaves(d, ptep, lvl,
 						min_t(u64, n - idx,
 						      (left - done) >> span_lg2));
-			first = min(first, idx);
-			last = idx + run;
+			lpae_sync(d, ptep, run);
 			if (gather)
 				lpae_gather_leaves(d, gather, cur, span_lg2, run);
 			done += (u64)run << span_lg2;
@@ -638,9 +713,6 @@ static u64 lpae_unmap_table(struct lpae_pgtable *d, u64 *table,
 		if (*stop)
 			break;
 	}
-	/* Removed tables made their own entries visible; now the leaves. */
-	if (first < last)
-		lpae_sync(d, table + first, last - first);
 	return done;
 }
 
@@ -660,7 +732,7 @@ static u64 lpae_unmap(struct iopgtable *iop, u64 iova, u64 size,
 	while (lvl < LPAE_LAST_LEVEL) {
 		u64 span = BIT_ULL(d->span_lg2[lvl]);
 		u64 off = iova & (span - 1);
-		u64 pte = READ_ONCE(table[lpae_index(d, iova, lvl)]);
+		u64 pte = lpae_read(&table[lpae_index(d, iova, lvl)]);
 
 		if (!lpae_is_table(pte, lvl) || off + size > span ||
 		    (!off && size == span))
@@ -701,7 +773,7 @@ static phys_addr_t lpae_iova_to_phys(struct iopgtable *iop, u64 iova)
 	unsigned int lvl;
 
 	for (lvl = d->start_level; lvl < LPAE_MAX_LEVELS; lvl++) {
-		u64 pte = READ_ONCE(table[lpae_index(d, iova, lvl)]);
+		u64 pte = lpae_read(&table[lpae_index(d, iova, lvl)]);
 
 		if (lpae_is_leaf(d, pte, lvl))
 			return (pte & LPAE_PTE_OA) |

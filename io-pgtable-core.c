@@ -14,6 +14,7 @@
 #include <linux/log2.h>
 #include <linux/module.h>
 #include <linux/overflow.h>
+#include <linux/ratelimit.h>
 #include <linux/scatterlist.h>
 
 #include "iopgtable-internal.h"
@@ -58,6 +59,21 @@ static int iopgtable_check_range(const struct iopgtable *iop, u64 iova,
 	return 0;
 }
 
+/*
+ * The bytes of @pgcount pages of @pgsize, in *@size; false when they do
+ * not fit in a size_t, which reports them (32-bit kernels: a 2M page size
+ * and a count of 2048 make 4 GiB, which *mapped could not say).
+ */
+static bool iopgtable_pages_size(size_t pgsize, size_t pgcount, u64 *size)
+{
+	size_t bytes;
+
+	if (check_mul_overflow(pgsize, pgcount, &bytes))
+		return false;
+	*size = bytes;
+	return true;
+}
+
 static bool iopgtable_prot_ok(int prot)
 {
 	return prot & (IOPGTABLE_READ | IOPGTABLE_WRITE);
@@ -75,7 +91,7 @@ static int iopgtable_map_pages(struct iopgtable_ops *ops, u64 iova,
 	if (!pgcount || !iopgtable_pgsize_ok(iop, pgsize) ||
 	    ((iova | paddr) & (pgsize - 1)) || !iopgtable_prot_ok(prot))
 		return -EINVAL;
-	if (check_mul_overflow((u64)pgsize, (u64)pgcount, &size))
+	if (!iopgtable_pages_size(pgsize, pgcount, &size))
 		return -ERANGE;
 	ret = iopgtable_check_range(iop, iova, paddr, size);
 	if (ret)
@@ -94,7 +110,7 @@ static size_t iopgtable_unmap_pages(struct iopgtable_ops *ops, u64 iova,
 
 	if (!pgcount || !iopgtable_pgsize_ok(iop, pgsize) ||
 	    (iova & (pgsize - 1)) ||
-	    check_mul_overflow((u64)pgsize, (u64)pgcount, &size) ||
+	    !iopgtable_pages_size(pgsize, pgcount, &size) ||
 	    !iopgtable_iova_ok(iop, iova, size))
 		return 0;
 
@@ -130,9 +146,31 @@ void iopgtable_init(struct iopgtable *iop, const struct iopgtable_cfg *cfg,
 {
 	iop->cfg = *cfg;
 	iop->cookie = cookie;
+	ratelimit_state_init(&iop->warn_rs, DEFAULT_RATELIMIT_INTERVAL,
+			     DEFAULT_RATELIMIT_BURST);
 	iop->ops.map_pages = iopgtable_map_pages;
 	iop->ops.unmap_pages = iopgtable_unmap_pages;
 	iop->ops.iova_to_phys = iopgtable_iova_to_phys;
+}
+
+/**
+ * iopgtable_violation() - report a contract violation by the caller
+ * @iop: the table.
+ * @what: what went wrong, for the warning.
+ * @iova: where.
+ *
+ * Counts the violation and, unless the table has IOPGTABLE_QUIRK_NO_WARN,
+ * WARNs, at most DEFAULT_RATELIMIT_BURST times per
+ * DEFAULT_RATELIMIT_INTERVAL and table: the ranges may come from userspace.
+ */
+void iopgtable_violation(struct iopgtable *iop, const char *what, u64 iova)
+{
+	atomic_long_inc(&iop->violations);
+	if (iop->cfg.quirks & IOPGTABLE_QUIRK_NO_WARN ||
+	    !__ratelimit(&iop->warn_rs))
+		return;
+	atomic_long_inc(&iop->warnings);
+	WARN(1, "iopgtable: %s at IOVA %#llx\n", what, iova);
 }
 
 /**
@@ -275,6 +313,26 @@ static int iopgtable_map_run(struct iopgtable *iop, u64 iova, u64 paddr,
 	return 0;
 }
 
+/*
+ * Undo the @mapped bytes a range helper mapped at @iova before it failed:
+ * unmap them and, since the walker may have cached them meanwhile, flush
+ * the walk caches over them once before the caller frees the memory.
+ */
+static void iopgtable_undo(struct iopgtable *iop, u64 iova, u64 mapped)
+{
+	const struct iopgtable_flush_ops *tlb = iop->cfg.tlb;
+	size_t undone;
+
+	if (!mapped)
+		return;
+	undone = iopgtable_unmap(&iop->ops, iova, mapped, NULL);
+	/* What the helper mapped is consecutive mappings: all of it goes. */
+	WARN_ON_ONCE(undone != mapped);
+	if (tlb && tlb->tlb_flush_walk)
+		tlb->tlb_flush_walk(iova, mapped, iopgtable_min_pgsize(iop),
+				    iop->cookie);
+}
+
 /* Common checks of the range helpers; -EINVAL or -ERANGE, else 0. */
 static int iopgtable_check_run(struct iopgtable *iop, u64 iova, u64 paddr,
 			       u64 size, int prot)
@@ -298,7 +356,10 @@ static int iopgtable_check_run(struct iopgtable *iop, u64 iova, u64 paddr,
  *
  * Maps in the largest provided page sizes that the alignment of @iova and
  * @paddr and the remaining length allow, calling map_pages until the range
- * is mapped. On failure unmaps what it mapped, so the table is as it was.
+ * is mapped. On failure unmaps what it mapped, so the table is as it was,
+ * and calls @cfg->tlb->tlb_flush_walk once over what it undid (the walker
+ * may have cached it); a driver without that callback invalidates
+ * [@iova, @iova + @size) itself on error.
  *
  * Context: Any context @gfp allows. Calls on overlapping ranges must be
  * serialised by the caller.
@@ -320,8 +381,8 @@ int iopgtable_map(struct iopgtable_ops *ops, u64 iova, phys_addr_t paddr,
 		return ret;
 
 	ret = iopgtable_map_run(iop, iova, paddr, size, prot, gfp, &mapped);
-	if (ret && mapped)
-		iopgtable_unmap(ops, iova, mapped, NULL);
+	if (ret)
+		iopgtable_undo(iop, iova, mapped);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(iopgtable_map);
@@ -431,7 +492,7 @@ static int iopgtable_sg_map(struct iopgtable *iop, u64 iova, u64 paddr,
  * Maps @size bytes of @sgt, starting @offset bytes into it, contiguously at
  * @iova, each segment in the largest page sizes it allows. All or nothing:
  * every segment is checked before anything is mapped, and on failure what
- * was mapped is unmapped again.
+ * was mapped is unmapped again and flushed as iopgtable_map() does.
  *
  * Context: Any context @gfp allows. Calls on overlapping ranges must be
  * serialised by the caller.
@@ -457,8 +518,8 @@ int iopgtable_map_sgtable(struct iopgtable_ops *ops, u64 iova,
 
 	ret = iopgtable_visit_sg_pieces(sgt, iova, offset, size,
 					iopgtable_sg_map, iop, &m);
-	if (ret && m.mapped)
-		iopgtable_unmap(ops, iova, m.mapped, NULL);
+	if (ret)
+		iopgtable_undo(iop, iova, m.mapped);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(iopgtable_map_sgtable);

@@ -10,6 +10,7 @@
 #include <linux/bug.h>
 #include <linux/container_of.h>
 #include <linux/iopgtable.h>
+#include <linux/ratelimit_types.h>
 
 struct iopgtable;
 
@@ -54,6 +55,9 @@ struct iopgtable_format {
  * @phys_last: the highest physical address a leaf may point at.
  * @violations: contract violations seen (-EEXIST, illegal unmaps), counted
  *	whether or not they WARN; for the tests.
+ * @warnings: the WARNs those violations issued; for the tests.
+ * @warn_rs: rate limit of those WARNs: ranges may come from userspace, and
+ *	with panic_on_warn an unlimited WARN is a denial of service.
  * @dma_syncs: DMA syncs issued for a non-coherent walker; for the tests.
  */
 struct iopgtable {
@@ -66,6 +70,8 @@ struct iopgtable {
 	u64 iova_last;
 	u64 phys_last;
 	atomic_long_t violations;
+	atomic_long_t warnings;
+	struct ratelimit_state warn_rs;
 	atomic_long_t dma_syncs;
 };
 
@@ -77,22 +83,7 @@ static inline struct iopgtable *to_iopgtable(struct iopgtable_ops *ops)
 void iopgtable_init(struct iopgtable *iop, const struct iopgtable_cfg *cfg,
 		    void *cookie);
 
-/**
- * iopgtable_violation() - report a contract violation by the caller
- * @iop: the table.
- * @what: what went wrong, for the warning.
- * @iova: where.
- *
- * Counts the violation and WARNs unless the table has
- * IOPGTABLE_QUIRK_NO_WARN.
- */
-static inline void iopgtable_violation(struct iopgtable *iop, const char *what,
-				       u64 iova)
-{
-	atomic_long_inc(&iop->violations);
-	WARN(!(iop->cfg.quirks & IOPGTABLE_QUIRK_NO_WARN),
-	     "iopgtable: %s at IOVA %#llx\n", what, iova);
-}
+void iopgtable_violation(struct iopgtable *iop, const char *what, u64 iova);
 
 #ifdef CONFIG_IOPGTABLE_ARM_LPAE
 extern const struct iopgtable_format iopgtable_arm_64_lpae_s1_format;

@@ -1122,7 +1122,7 @@ static long lpae_map_unmap_some(struct kunit *test, struct iopgtable_ops *ops)
 					    GFP_KERNEL), 0);
 	KUNIT_EXPECT_EQ(test, iopgtable_unmap(ops, SZ_2M - SZ_1M, SZ_2M, NULL),
 			SZ_2M);
-	KUNIT_EXPECT_EQ(test, iopgtable_unmap(ops, SZ_1G + SZ_2M, SZ_2M, NULL),
+	KUNIT_EXPECT_EQ(test, iopgtable_unmap(ops, SZ_1G + SZ_2M, SZ_4K, NULL),
 			0);
 	KUNIT_EXPECT_EQ(test, iopgtable_unmap(ops, SZ_1G, SZ_2M, NULL), SZ_2M);
 	return lpae_dma_syncs(ops) - before;
@@ -1192,6 +1192,95 @@ static void lpae_test_noncoherent_sync(struct kunit *test)
 	}
 }
 
+/* What the walker could reload when each TLB callback ran. */
+struct lpae_order_probe {
+	struct iopgtable_ops *ops;
+	long before;
+	unsigned int pages;
+	long page_syncs[4];
+	unsigned int walks;
+	long walk_syncs;
+};
+
+static void lpae_order_add_page(struct iopgtable_gather *gather, u64 iova,
+				size_t granule, void *cookie)
+{
+	struct lpae_order_probe *p = cookie;
+
+	if (p->pages < ARRAY_SIZE(p->page_syncs))
+		p->page_syncs[p->pages] = lpae_dma_syncs(p->ops) - p->before;
+	p->pages++;
+}
+
+static void lpae_order_flush_walk(u64 iova, u64 size, size_t granule,
+				  void *cookie)
+{
+	struct lpae_order_probe *p = cookie;
+
+	p->walks++;
+	p->walk_syncs = lpae_dma_syncs(p->ops) - p->before;
+}
+
+static const struct iopgtable_flush_ops lpae_order_flush_ops = {
+	.tlb_flush_walk	= lpae_order_flush_walk,
+	.tlb_add_page	= lpae_order_add_page,
+};
+
+/*
+ * A non-coherent walker may reload an entry from memory the moment a TLB
+ * callback invalidates it: every cleared entry is synced before the
+ * callback for it runs. Four pages across two leaf tables take the general
+ * walk: one sync per table's run, each before that run's callbacks; a
+ * removed table's entry is synced before tlb_flush_walk.
+ */
+static void lpae_test_noncoherent_unmap_order(struct kunit *test)
+{
+	struct device *dev = kunit_device_register(test, "iopgtable-dma");
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	if (!IS_ENABLED(CONFIG_HAS_DMA))
+		kunit_skip(test, "no DMA in this kernel");
+	dma_coerce_mask_and_coherent(dev, DMA_BIT_MASK(64));
+
+	for (i = 0; i < ARRAY_SIZE(lpae_fmts); i++) {
+		struct iopgtable_cfg cfg = iopgtable_test_cfg(lpae_fmts[i]);
+		struct lpae_order_probe p = { };
+		struct iopgtable_gather gather;
+		struct iopgtable_ops *ops;
+		size_t mapped = 0;
+
+		cfg.coherent_walk = false;
+		cfg.iommu_dev = dev;
+		cfg.tlb = &lpae_order_flush_ops;
+		ops = iopgtable_alloc_ops(lpae_fmts[i], &cfg, &p);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(ops));
+		p.ops = ops;
+
+		KUNIT_EXPECT_EQ(test, ops->map_pages(ops, SZ_2M - SZ_8K, SZ_1G, SZ_4K,
+						     4, RW, GFP_KERNEL, &mapped), 0);
+		iopgtable_gather_init(&gather);
+		p.before = lpae_dma_syncs(ops);
+		KUNIT_EXPECT_EQ(test, ops->unmap_pages(ops, SZ_2M - SZ_8K, SZ_4K, 4,
+						       &gather), 4 * SZ_4K);
+		KUNIT_EXPECT_EQ(test, p.pages, 4);
+		KUNIT_EXPECT_EQ(test, p.page_syncs[0], 1);
+		KUNIT_EXPECT_EQ(test, p.page_syncs[1], 1);
+		KUNIT_EXPECT_EQ(test, p.page_syncs[2], 2);
+		KUNIT_EXPECT_EQ(test, p.page_syncs[3], 2);
+		KUNIT_EXPECT_EQ(test, lpae_dma_syncs(ops) - p.before, 2);
+
+		KUNIT_EXPECT_EQ(test, ops->map_pages(ops, SZ_4M, SZ_1G, SZ_4K, 1, RW,
+						     GFP_KERNEL, &mapped), 0);
+		p.before = lpae_dma_syncs(ops);
+		KUNIT_EXPECT_EQ(test, ops->unmap_pages(ops, SZ_4M, SZ_2M, 1, &gather),
+				SZ_2M);
+		KUNIT_EXPECT_EQ(test, p.walks, 1);
+		KUNIT_EXPECT_EQ(test, p.walk_syncs, 1);
+		iopgtable_free_ops(ops);
+	}
+}
+
 static struct kunit_case lpae_test_cases[] = {
 	KUNIT_CASE_PARAM(lpae_test_leaf_golden, lpae_golden_gen_params),
 	KUNIT_CASE_PARAM(lpae_test_leaf_encoding, lpae_leaf_gen_params),
@@ -1205,6 +1294,7 @@ static struct kunit_case lpae_test_cases[] = {
 	KUNIT_CASE_PARAM(lpae_test_bad_cfg, lpae_bad_gen_params),
 	KUNIT_CASE(lpae_test_coherent_no_sync),
 	KUNIT_CASE(lpae_test_noncoherent_sync),
+	KUNIT_CASE(lpae_test_noncoherent_unmap_order),
 	{}
 };
 

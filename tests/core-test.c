@@ -8,6 +8,7 @@
 #include <kunit/test.h>
 #include <linux/module.h>
 #include <linux/panic.h>
+#include <linux/ratelimit.h>
 #include <linux/scatterlist.h>
 #include <linux/sizes.h>
 
@@ -111,6 +112,12 @@ static void cfg_quirk_unknown(struct iopgtable_cfg *cfg)
 	cfg->quirks |= BIT(20);
 }
 
+/* io-pgtable's IO_PGTABLE_QUIRK_NO_PERMS: no meaning here, so refused. */
+static void cfg_quirk_no_perms(struct iopgtable_cfg *cfg)
+{
+	cfg->quirks |= BIT(1);
+}
+
 static void cfg_outer_wbwa_coherent(struct iopgtable_cfg *cfg)
 {
 	cfg->quirks |= IOPGTABLE_QUIRK_ARM_OUTER_WBWA;
@@ -140,6 +147,8 @@ static const struct alloc_case alloc_cases[] = {
 	{ "s1 8K only (no granule)", IOPGTABLE_ARM_64_LPAE_S1, cfg_8k_only, -EINVAL },
 	{ "mali NS quirk", IOPGTABLE_ARM_MALI_LPAE, cfg_quirk_ns, -EINVAL },
 	{ "s1 unknown quirk", IOPGTABLE_ARM_64_LPAE_S1, cfg_quirk_unknown, -EINVAL },
+	{ "s1 io-pgtable's NO_PERMS quirk", IOPGTABLE_ARM_64_LPAE_S1,
+	  cfg_quirk_no_perms, -EINVAL },
 	{ "s1 outer WBWA with coherent walk", IOPGTABLE_ARM_64_LPAE_S1,
 	  cfg_outer_wbwa_coherent, -EINVAL },
 	{ "mali non-coherent without a device", IOPGTABLE_ARM_MALI_LPAE,
@@ -551,7 +560,9 @@ static const struct violation_case violation_cases[] = {
 	{ "hole in the middle", { 0, 3 * SZ_4K }, { SZ_4K, SZ_4K }, { 2, 1 },
 	  0, SZ_4K, 4, 2 * SZ_4K },
 	{ "nothing mapped at all", { }, { }, { },
-	  SZ_1G, SZ_2M, 1, 0 },
+	  SZ_1G + SZ_4K, SZ_4K, 1, 0 },
+	{ "a whole span, then a hole in one covered in part", { SZ_2M }, { SZ_4K },
+	  { 1 }, SZ_2M, SZ_4K, 512 + 2, SZ_2M },
 };
 
 static void violation_desc(const struct violation_case *c, char *desc)
@@ -627,8 +638,133 @@ static void unmap_gather(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gather.end, SZ_4M + SZ_2M - 1);
 	KUNIT_EXPECT_EQ(test, gather.pgsize, SZ_2M);
 	/* An unmap that removes nothing leaves the gather alone. */
-	KUNIT_EXPECT_EQ(test, t->ops->unmap_pages(t->ops, SZ_8M, SZ_2M, 1, &gather), 0);
+	KUNIT_EXPECT_EQ(test, t->ops->unmap_pages(t->ops, SZ_8M, SZ_4K, 1, &gather), 0);
 	KUNIT_EXPECT_EQ(test, gather.end, SZ_4M + SZ_2M - 1);
+	/* A whole empty span is unmapped, and gathered, all the same. */
+	KUNIT_EXPECT_EQ(test, t->ops->unmap_pages(t->ops, SZ_8M, SZ_2M, 1, &gather),
+			SZ_2M);
+	KUNIT_EXPECT_EQ(test, gather.end, SZ_8M + SZ_2M - 1);
+}
+
+/*
+ * A whole entry span inside the range is unmapped whatever it holds, so the
+ * answer does not depend on an empty table left behind by earlier unmaps:
+ * on a new table and after map(0, 4K) then unmap(0, 4K) alike.
+ */
+static void unmap_whole_empty_span(struct kunit *test)
+{
+	struct iopgtable_test_table *t = new_table(test);
+	size_t mapped;
+
+	KUNIT_EXPECT_EQ(test, t->ops->unmap_pages(t->ops, 0, SZ_2M, 1, NULL), SZ_2M);
+	KUNIT_ASSERT_EQ(test, iopgtable_test_map_pages(t, 0, 0, SZ_4K, 1, RW,
+						       &mapped), 0);
+	KUNIT_EXPECT_EQ(test, t->ops->unmap_pages(t->ops, 0, SZ_4K, 1, NULL), SZ_4K);
+	KUNIT_EXPECT_EQ(test, t->ops->unmap_pages(t->ops, 0, SZ_2M, 1, NULL), SZ_2M);
+	/* The lingering leaf table went with the span, after a walk flush. */
+	KUNIT_EXPECT_EQ(test, t->frees, 1);
+	KUNIT_EXPECT_EQ(test, t->flush_walk, 1);
+
+	/* Empty spans around a mapping, in one range of 4K pages. */
+	KUNIT_ASSERT_EQ(test, iopgtable_test_map_pages(t, SZ_1G + SZ_2M, 0, SZ_4K, 512,
+						       RW, &mapped), 0);
+	KUNIT_EXPECT_EQ(test, iopgtable_unmap(t->ops, SZ_1G, SZ_8M, NULL), SZ_8M);
+	KUNIT_EXPECT_EQ(test, t->ops->unmap_pages(t->ops, SZ_1G, SZ_1G, 1, NULL), SZ_1G);
+	iopgtable_test_expect_unmapped(t, SZ_1G, SZ_8M);
+	KUNIT_EXPECT_EQ(test, iopgtable_test_violations(t), 0);
+}
+
+/*
+ * Without IOPGTABLE_QUIRK_NO_WARN each contract violation WARNs once, and
+ * nothing else does; past the rate limit they are still counted.
+ */
+static void violations_warn(struct kunit *test)
+{
+	enum iopgtable_fmt fmt = param_fmt(test);
+	struct iopgtable_cfg cfg = iopgtable_test_cfg(fmt);
+	struct iopgtable_test_table *t;
+	size_t mapped;
+	int i;
+
+	cfg.quirks &= ~IOPGTABLE_QUIRK_NO_WARN;
+	t = iopgtable_test_new(test, fmt, &cfg);
+
+	/* Legal calls and bad arguments: no WARN. */
+	KUNIT_ASSERT_EQ(test, iopgtable_test_map_pages(t, SZ_2M, 0, SZ_2M, 1, RW,
+						       &mapped), 0);
+	KUNIT_ASSERT_EQ(test, iopgtable_test_map_pages(t, SZ_8M, 0, SZ_4K, 2, RW,
+						       &mapped), 0);
+	KUNIT_EXPECT_EQ(test, iopgtable_test_map_pages(t, 1, 0, SZ_4K, 1, RW,
+						       &mapped), -EINVAL);
+	KUNIT_EXPECT_EQ(test, t->ops->unmap_pages(t->ops, 1, SZ_4K, 1, NULL), 0);
+	KUNIT_EXPECT_EQ(test, t->ops->unmap_pages(t->ops, SZ_1G, SZ_2M, 1, NULL), SZ_2M);
+	KUNIT_EXPECT_EQ(test, iopgtable_test_warnings(t), 0);
+
+	/* Each violation: exactly one. */
+	KUNIT_EXPECT_EQ(test, iopgtable_test_map_pages(t, SZ_2M, 0, SZ_4K, 1, RW,
+						       &mapped), -EEXIST);
+	KUNIT_EXPECT_EQ(test, iopgtable_test_warnings(t), 1);
+	KUNIT_EXPECT_EQ(test, iopgtable_test_map_pages(t, SZ_8M + SZ_4K, 0, SZ_4K, 1,
+						       RW, &mapped), -EEXIST);
+	KUNIT_EXPECT_EQ(test, iopgtable_test_warnings(t), 2);
+	KUNIT_EXPECT_EQ(test, t->ops->unmap_pages(t->ops, SZ_2M + SZ_4K, SZ_4K, 1,
+						  NULL), 0);
+	KUNIT_EXPECT_EQ(test, iopgtable_test_warnings(t), 3);
+	KUNIT_EXPECT_EQ(test, t->ops->unmap_pages(t->ops, SZ_8M, SZ_4K, 3, NULL),
+			2 * SZ_4K);
+	KUNIT_EXPECT_EQ(test, iopgtable_test_warnings(t), 4);
+	KUNIT_EXPECT_EQ(test, iopgtable_test_violations(t), 4);
+	KUNIT_EXPECT_TRUE(test, test_taint(TAINT_WARN));
+
+	/* A flood from userspace: counted, but warned only up to the burst. */
+	for (i = 0; i < 2 * DEFAULT_RATELIMIT_BURST; i++)
+		KUNIT_EXPECT_EQ(test, t->ops->unmap_pages(t->ops, SZ_2M + SZ_4K,
+							  SZ_4K, 1, NULL), 0);
+	KUNIT_EXPECT_EQ(test, iopgtable_test_violations(t),
+			4 + 2 * DEFAULT_RATELIMIT_BURST);
+	KUNIT_EXPECT_EQ(test, iopgtable_test_warnings(t), DEFAULT_RATELIMIT_BURST);
+	iopgtable_test_expect_mapped(t, SZ_2M, 0, SZ_2M);
+}
+
+/*
+ * 32-bit kernels: a byte count that does not fit in size_t cannot be
+ * reported, so it is refused (-ERANGE, or 0 from unmap) and nothing
+ * changes. On 64-bit kernels the same calls work, and the removal of a
+ * level-0 span (512G) reaches tlb_flush_walk whole.
+ */
+static void sizes_past_size_t(struct kunit *test)
+{
+	struct iopgtable_test_table *t = new_table(test);
+	bool narrow = sizeof(size_t) < sizeof(u64);
+	size_t mapped;
+
+	KUNIT_EXPECT_EQ(test, iopgtable_test_map_pages(t, 0, 0, SZ_2M, 2048, RW,
+						       &mapped), narrow ? -ERANGE : 0);
+	KUNIT_EXPECT_EQ(test, mapped, narrow ? 0 : SZ_4G);
+	if (narrow) {
+		KUNIT_EXPECT_EQ(test, t->allocs, 1);
+		iopgtable_test_expect_unmapped(t, 0, SZ_4M);
+		KUNIT_ASSERT_EQ(test, iopgtable_test_map_pages(t, 0, 0, SZ_2M, 1, RW,
+							       &mapped), 0);
+	}
+	KUNIT_ASSERT_EQ(test, iopgtable_test_map_pages(t, SZ_256G, 0, SZ_4K, 1, RW,
+						       &mapped), 0);
+
+	KUNIT_EXPECT_EQ(test, t->ops->unmap_pages(t->ops, 0, SZ_1G, 512, NULL),
+			narrow ? 0 : SZ_512G);
+	if (narrow) {
+		iopgtable_test_expect_mapped(t, 0, 0, SZ_2M);
+		iopgtable_test_expect_mapped(t, SZ_256G, 0, SZ_4K);
+		KUNIT_EXPECT_EQ(test, t->flush_walk, 0);
+		KUNIT_EXPECT_EQ(test, t->frees, 0);
+		return;
+	}
+	iopgtable_test_expect_unmapped(t, 0, SZ_4M);
+	iopgtable_test_expect_unmapped(t, SZ_256G, SZ_4K);
+	KUNIT_EXPECT_EQ(test, t->flush_walk, 1);
+	KUNIT_EXPECT_EQ(test, t->flush_walk_bytes, SZ_512G);
+	/* Every table but the root. */
+	KUNIT_EXPECT_EQ(test, t->frees, t->allocs - 1);
 }
 
 /* ---- bad input: a clear errno, nothing changed ---- */
@@ -849,8 +985,12 @@ static void map_rolls_back_enomem(struct kunit *test)
 
 	/*
 	 * An unaligned 8M across 1G needs five tables (L1, L2, a leaf, L2,
-	 * a leaf) around its 2M blocks; fail each in turn.
+	 * a leaf) around its 2M blocks; fail each in turn. What was mapped
+	 * before the failure (511 pages and a block before the second L2,
+	 * two more blocks before the last leaf) is undone and flushed once.
 	 */
+	static const u64 undone[] = { 0, 0, 0, SZ_4M - SZ_4K, SZ_8M - SZ_4K };
+
 	for (n = 1; n <= 5; n++) {
 		t = new_table(test);
 		iopgtable_test_fail_in(t, n);
@@ -858,6 +998,11 @@ static void map_rolls_back_enomem(struct kunit *test)
 						    GFP_KERNEL), -ENOMEM);
 		iopgtable_test_expect_unmapped(t, iova - SZ_4K, SZ_8M + SZ_8K);
 		KUNIT_EXPECT_EQ(test, t->attempts, 1 + n);
+		KUNIT_EXPECT_EQ(test, t->flush_walk, undone[n - 1] ? 1 : 0);
+		KUNIT_EXPECT_EQ(test, t->flush_walk_bytes, undone[n - 1]);
+		if (undone[n - 1])
+			KUNIT_EXPECT_EQ(test, t->flush_walk_iova, iova);
+		KUNIT_EXPECT_EQ(test, iopgtable_test_violations(t), 0);
 		iopgtable_test_release(t);
 	}
 	t = new_table(test);
@@ -878,6 +1023,13 @@ static void map_rolls_back_eexist(struct kunit *test)
 						       &mapped), 0);
 	KUNIT_EXPECT_EQ(test, iopgtable_map(t->ops, SZ_8M, SZ_1G, SZ_4M, RW,
 					    GFP_KERNEL), -EEXIST);
+	/*
+	 * Two 2M blocks were asked for; the first was mapped, the table of
+	 * the busy page was in the way of the second. Undone and flushed.
+	 */
+	KUNIT_EXPECT_EQ(test, t->flush_walk, 1);
+	KUNIT_EXPECT_EQ(test, t->flush_walk_iova, SZ_8M);
+	KUNIT_EXPECT_EQ(test, t->flush_walk_bytes, SZ_2M);
 	iopgtable_test_expect_unmapped(t, SZ_8M, busy - SZ_8M);
 	iopgtable_test_expect_mapped(t, busy, SZ_64K, SZ_4K);
 	iopgtable_test_expect_unmapped(t, busy + SZ_4K, SZ_8M + SZ_4M - busy - SZ_4K);
@@ -888,7 +1040,7 @@ struct chunky {
 	struct iopgtable_ops *real;
 	size_t max_pgcount;
 	unsigned int calls;
-	bool stall;
+	unsigned int stall_after;
 };
 
 static int chunky_map_pages(struct iopgtable_ops *ops, u64 iova, phys_addr_t paddr,
@@ -897,8 +1049,7 @@ static int chunky_map_pages(struct iopgtable_ops *ops, u64 iova, phys_addr_t pad
 {
 	struct chunky *c = container_of(ops, struct chunky, iop.ops);
 
-	c->calls++;
-	if (c->stall)
+	if (++c->calls > c->stall_after)
 		return 0;	/* the forbidden outcome */
 	return c->real->map_pages(c->real, iova, paddr, pgsize,
 				  min(pgcount, c->max_pgcount), prot, gfp, mapped);
@@ -935,6 +1086,7 @@ static void map_loops_over_progress(struct kunit *test)
 	c->iop.ops.iova_to_phys = chunky_iova_to_phys;
 	c->real = t->ops;
 	c->max_pgcount = 3;
+	c->stall_after = UINT_MAX;
 
 	KUNIT_EXPECT_EQ(test, iopgtable_map(&c->iop.ops, SZ_2M - 5 * SZ_4K,
 					    SZ_1G - 5 * SZ_4K, SZ_2M + 10 * SZ_4K,
@@ -944,13 +1096,19 @@ static void map_loops_over_progress(struct kunit *test)
 	iopgtable_test_expect_mapped(t, SZ_2M - 5 * SZ_4K, SZ_1G - 5 * SZ_4K,
 				     SZ_2M + 10 * SZ_4K);
 
-	/* No progress and no error is refused, and what was mapped undone. */
-	c->stall = true;
+	/*
+	 * No progress and no error is refused, and what was mapped undone:
+	 * three pages in the first call, then a stall.
+	 */
+	c->stall_after = 1;
 	c->calls = 0;
-	KUNIT_EXPECT_EQ(test, iopgtable_map(&c->iop.ops, SZ_1G, 0, SZ_4K, RW,
+	KUNIT_EXPECT_EQ(test, iopgtable_map(&c->iop.ops, SZ_1G, 0, 5 * SZ_4K, RW,
 					    GFP_KERNEL), -EIO);
-	KUNIT_EXPECT_EQ(test, c->calls, 1);
-	iopgtable_test_expect_unmapped(t, SZ_1G, SZ_4K);
+	KUNIT_EXPECT_EQ(test, c->calls, 2);
+	iopgtable_test_expect_unmapped(t, SZ_1G, 5 * SZ_4K);
+	KUNIT_EXPECT_EQ(test, t->flush_walk, 1);
+	KUNIT_EXPECT_EQ(test, t->flush_walk_iova, SZ_1G);
+	KUNIT_EXPECT_EQ(test, t->flush_walk_bytes, 3 * SZ_4K);
 }
 
 struct bad_range_case {
@@ -1105,6 +1263,9 @@ static void map_sgtable_rolls_back(struct kunit *test)
 						    GFP_KERNEL), -EEXIST);
 	iopgtable_test_expect_unmapped(t, iova, SZ_16K + SZ_2M);
 	iopgtable_test_expect_mapped(t, iova + SZ_16K + SZ_2M, 0, SZ_4K);
+	KUNIT_EXPECT_EQ(test, t->flush_walk, 1);
+	KUNIT_EXPECT_EQ(test, t->flush_walk_iova, iova);
+	KUNIT_EXPECT_EQ(test, t->flush_walk_bytes, SZ_16K + SZ_2M);
 
 	/* And for a failed table allocation. */
 	iopgtable_test_fail_in(t, 3);
@@ -1148,6 +1309,9 @@ static struct kunit_case iopgtable_core_cases[] = {
 	KUNIT_CASE_PARAM(unmap_blocks_around_table, fmt_gen_params),
 	KUNIT_CASE_PARAM(unmap_violation, violation_gen_params),
 	KUNIT_CASE_PARAM(unmap_gather, fmt_gen_params),
+	KUNIT_CASE_PARAM(unmap_whole_empty_span, fmt_gen_params),
+	KUNIT_CASE_PARAM(violations_warn, fmt_gen_params),
+	KUNIT_CASE_PARAM(sizes_past_size_t, fmt_gen_params),
 	KUNIT_CASE_PARAM(unmap_pages_bad_input, bad_unmap_gen_params),
 	KUNIT_CASE_PARAM(iova_to_phys_out_of_range, fmt_gen_params),
 	{}

@@ -45,13 +45,14 @@ static void iopgtable_test_flush_all(void *cookie)
 	t->flush_all++;
 }
 
-static void iopgtable_test_flush_walk(u64 iova, size_t size, size_t granule,
+static void iopgtable_test_flush_walk(u64 iova, u64 size, size_t granule,
 				      void *cookie)
 {
 	struct iopgtable_test_table *t = cookie;
 
 	t->flush_walk++;
 	t->flush_walk_bytes += size;
+	t->flush_walk_iova = iova;
 }
 
 static void iopgtable_test_add_page(struct iopgtable_gather *gather, u64 iova,
@@ -161,14 +162,18 @@ void iopgtable_test_expect_mapped(struct iopgtable_test_table *t, u64 iova,
 	u64 off;
 
 	for (off = 0; off < size; off += step) {
-		phys_addr_t got = t->ops->iova_to_phys(t->ops, iova + off);
-		phys_addr_t in = t->ops->iova_to_phys(t->ops,
-						      iova + off + step / 2 + 8);
+		u64 at = iova + off, in = at + step / 2 + 8;
+		u64 want = paddr + off;
+		u64 walked = iopgtable_test_translate(t, at);
+		u64 walked_in = iopgtable_test_translate(t, in);
+		phys_addr_t got = t->ops->iova_to_phys(t->ops, at);
+		phys_addr_t got_in = t->ops->iova_to_phys(t->ops, in);
 
-		if (got != paddr + off || in != paddr + off + step / 2 + 8) {
+		if (walked != want || walked_in != want + step / 2 + 8 ||
+		    got != want || got_in != want + step / 2 + 8) {
 			KUNIT_FAIL(t->test,
-				   "IOVA %#llx: translates to %pa, wanted %#llx",
-				   iova + off, &got, (u64)paddr + off);
+				   "IOVA %#llx: walks to %#llx, iova_to_phys %pa, wanted %#llx",
+				   at, walked, &got, want);
 			return;
 		}
 	}
@@ -181,12 +186,13 @@ void iopgtable_test_expect_unmapped(struct iopgtable_test_table *t, u64 iova,
 	u64 off;
 
 	for (off = 0; off < size; off += step) {
+		u64 walked = iopgtable_test_translate(t, iova + off);
 		phys_addr_t got = t->ops->iova_to_phys(t->ops, iova + off);
 
-		if (got) {
+		if (walked || got) {
 			KUNIT_FAIL(t->test,
-				   "IOVA %#llx: translates to %pa, wanted nothing",
-				   iova + off, &got);
+				   "IOVA %#llx: walks to %#llx, iova_to_phys %pa, wanted nothing",
+				   iova + off, walked, &got);
 			return;
 		}
 	}
@@ -304,4 +310,16 @@ void iopgtable_test_extents_remove(struct kunit *test,
 			iopgtable_test_extent_add(test, m, part);
 		}
 	}
+}
+
+u64 iopgtable_test_translate(struct iopgtable_test_table *t, u64 iova)
+{
+	unsigned int granule_lg2 = __ffs(t->cfg.pgsize_bitmap);
+	struct iopgtable_test_walk walk;
+	unsigned int shift;
+
+	if (!iopgtable_test_walk(t, iova, &walk))
+		return 0;
+	shift = granule_lg2 + (3 - walk.level) * (granule_lg2 - 3);
+	return (walk.pte & TEST_PTE_OA) | (iova & (BIT_ULL(shift) - 1));
 }

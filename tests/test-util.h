@@ -28,6 +28,7 @@
  * @flush_all: tlb_flush_all calls.
  * @flush_walk: tlb_flush_walk calls.
  * @flush_walk_bytes: the total size they were given.
+ * @flush_walk_iova: the IOVA the last of them was given.
  * @add_page: tlb_add_page calls.
  * @add_page_bytes: the total size they were given.
  */
@@ -45,6 +46,7 @@ struct iopgtable_test_table {
 	unsigned long flush_all;
 	unsigned long flush_walk;
 	u64 flush_walk_bytes;
+	u64 flush_walk_iova;
 	unsigned long add_page;
 	u64 add_page_bytes;
 };
@@ -82,12 +84,13 @@ int iopgtable_test_map_pages(struct iopgtable_test_table *t, u64 iova,
 
 /*
  * Expect [@iova, @iova + @size) to translate to [@paddr, ...), checked at
- * every smallest page and at an offset inside it.
+ * every smallest page and at an offset inside it, by the independent walker
+ * below and by the table's own iova_to_phys alike.
  */
 void iopgtable_test_expect_mapped(struct iopgtable_test_table *t, u64 iova,
 				  phys_addr_t paddr, u64 size);
 
-/* Expect nothing in [@iova, @iova + @size) to translate. */
+/* Expect nothing in [@iova, @iova + @size) to translate, by either walk. */
 void iopgtable_test_expect_unmapped(struct iopgtable_test_table *t, u64 iova,
 				    u64 size);
 
@@ -166,5 +169,18 @@ void iopgtable_test_extent_add(struct kunit *test,
 void iopgtable_test_extents_remove(struct kunit *test,
 				   struct iopgtable_test_extents *m,
 				   u64 iova, u64 size);
+
+/*
+ * What @iova translates to by iopgtable_test_walk(): the leaf's output
+ * address plus the offset in its page, or 0 where no leaf maps it.
+ */
+u64 iopgtable_test_translate(struct iopgtable_test_table *t, u64 iova);
+
+/* WARNs the table's contract violations issued (rate-limited). */
+static inline unsigned long
+iopgtable_test_warnings(struct iopgtable_test_table *t)
+{
+	return atomic_long_read(&to_iopgtable(t->ops)->warnings);
+}
 
 #endif /* _IOPGTABLE_TEST_UTIL_H */

@@ -39,8 +39,10 @@ enum iopgtable_fmt {
 #define IOPGTABLE_PRIVILEGED	BIT(5)
 
 /*
- * Quirks, in &struct iopgtable_cfg.quirks. A quirk the format does not
- * support makes iopgtable_alloc_ops() fail with -EINVAL.
+ * Quirks, in &struct iopgtable_cfg.quirks. Each has the value of the
+ * kernel's IO_PGTABLE_QUIRK_* of the same meaning, so a driver converted from
+ * io-pgtable keeps its bits. A quirk the format does not support, and every
+ * other bit, makes iopgtable_alloc_ops() fail with -EINVAL.
  *
  * IOPGTABLE_QUIRK_NO_WARN: report -EEXIST from map and contract violations
  *	of unmap through the return value only, without a WARN. All formats.
@@ -52,10 +54,10 @@ enum iopgtable_fmt {
  * IOPGTABLE_QUIRK_ARM_OUTER_WBWA: the non-coherent walker uses outer
  *	write-back write-allocate. ARM_64_LPAE_S1 with coherent_walk == false.
  */
-#define IOPGTABLE_QUIRK_NO_WARN		BIT(0)
-#define IOPGTABLE_QUIRK_ARM_NS		BIT(1)
-#define IOPGTABLE_QUIRK_ARM_TTBR1	BIT(2)
-#define IOPGTABLE_QUIRK_ARM_OUTER_WBWA	BIT(3)
+#define IOPGTABLE_QUIRK_ARM_NS		BIT(0)
+#define IOPGTABLE_QUIRK_ARM_TTBR1	BIT(5)
+#define IOPGTABLE_QUIRK_ARM_OUTER_WBWA	BIT(6)
+#define IOPGTABLE_QUIRK_NO_WARN		BIT(9)
 
 /**
  * struct iopgtable_gather - what an unmap removed, for deferred invalidation
@@ -88,15 +90,18 @@ static inline void iopgtable_gather_init(struct iopgtable_gather *gather)
  * struct iopgtable_flush_ops - TLB maintenance callbacks; every member optional
  * @tlb_flush_all: invalidate everything the table may have cached; called by
  *	iopgtable_free_ops() before the tables are freed.
- * @tlb_flush_walk: invalidate walk caches for [@iova, @iova + @size); called
- *	before a table covering that span is freed by an unmap.
+ * @tlb_flush_walk: invalidate walk caches (and leaves) for
+ *	[@iova, @iova + @size); called before a table covering that span is
+ *	freed, by an unmap or by a map that replaces an empty table with a
+ *	block, and once by the range helpers over what they undo on failure.
+ *	@size is a u64: a table span passes 4 GiB and size_t may be 32 bits.
  * @tlb_add_page: queue invalidation of one leaf of @granule bytes at @iova;
  *	called for every leaf entry an unmap given a gather clears (the
  *	leaves of a table removed whole get @tlb_flush_walk instead).
  */
 struct iopgtable_flush_ops {
 	void (*tlb_flush_all)(void *cookie);
-	void (*tlb_flush_walk)(u64 iova, size_t size, size_t granule,
+	void (*tlb_flush_walk)(u64 iova, u64 size, size_t granule,
 			       void *cookie);
 	void (*tlb_add_page)(struct iopgtable_gather *gather, u64 iova,
 			     size_t granule, void *cookie);
