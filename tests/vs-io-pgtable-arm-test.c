@@ -432,7 +432,7 @@ static void vs_step_fill(struct vs_run *r)
 {
 	unsigned int g = r->c->granule_lg2, next = vs_next_lg2(r, g);
 	u64 span, iova, paddr, done = 0;
-	int prot = vs_random_prot(r);
+	int prot = vs_random_prot(r), calls = 0;
 
 	if (!next || r->model.n + 3 >= VS_MAX_EXTENTS)
 		return;
@@ -447,7 +447,7 @@ static void vs_step_fill(struct vs_run *r)
 	while (done < span) {
 		u64 len = span - done;
 
-		if (vs_rand(r, 2))
+		if (++calls < 3 && vs_rand(r, 2))
 			len = (1 + vs_rand64(r, len >> g)) << g;
 		vs_map_both(r, iova + done, paddr + done, g, len >> g, prot);
 		vs_add_extent(r, iova + done, len, g);
@@ -467,7 +467,8 @@ static void vs_step_unmap(struct vs_run *r)
 	pages = e.size >> e.pgsize_lg2;
 	first = vs_rand64(r, pages);
 	count = 1 + vs_rand64(r, pages - first);
-	if (vs_rand(r, 2)) {
+	/* A run from the middle splits the mapping in two: room for one. */
+	if (vs_rand(r, 2) || r->model.n + 1 >= VS_MAX_EXTENTS) {
 		first = 0;
 		count = pages;
 	}
