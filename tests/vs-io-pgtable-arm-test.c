@@ -11,6 +11,11 @@
  * partial progress at table boundaries, so it is driven by the loop a
  * driver writes around it; iopgtable must do each call in one.
  *
+ * Rows with a non-coherent walker give both libraries the same device, with
+ * a 64-bit DMA mask: each maps its tables for DMA there and marks a table
+ * entry it has cleaned with the software bit 55 (SW_SYNC), which the
+ * comparison checks like every other bit.
+ *
  * Built when the kernel has CONFIG_IOMMU_IO_PGTABLE_LPAE; the seed is the
  * module parameter vs_seed (iopgtable_test.vs_seed= when built in).
  */
@@ -18,6 +23,7 @@
 #include <kunit/device.h>
 #include <kunit/test.h>
 #include <linux/bitfield.h>
+#include <linux/dma-mapping.h>
 #include <linux/io-pgtable.h>
 #include <linux/io.h>
 #include <linux/moduleparam.h>
@@ -39,6 +45,7 @@ MODULE_PARM_DESC(vs_seed,
 #define VS_PTE_TYPE		GENMASK_ULL(1, 0)
 #define   VS_TYPE_TABLE		3
 #define VS_PTE_TABLE_ADDR	GENMASK_ULL(47, 12)
+#define VS_PTE_SW_SYNC		BIT_ULL(55)	/* io-pgtable-arm's software bit */
 
 #define VS_TCR_T0SZ		GENMASK_ULL(5, 0)
 #define VS_TCR_IRGN0		GENMASK_ULL(9, 8)
@@ -61,6 +68,9 @@ MODULE_PARM_DESC(vs_seed,
  * @oas: output address bits.
  * @ns: IOPGTABLE_QUIRK_ARM_NS / IO_PGTABLE_QUIRK_ARM_NS.
  * @ttbr1: IOPGTABLE_QUIRK_ARM_TTBR1 / IO_PGTABLE_QUIRK_ARM_TTBR1.
+ * @noncoherent: coherent_walk false in both configurations.
+ * @outer_wbwa: IOPGTABLE_QUIRK_ARM_OUTER_WBWA / IO_PGTABLE_QUIRK_ARM_OUTER_WBWA;
+ *	with @noncoherent only.
  */
 struct vs_case {
 	enum iopgtable_fmt fmt;
@@ -69,11 +79,17 @@ struct vs_case {
 	u8 oas;
 	bool ns;
 	bool ttbr1;
+	bool noncoherent;
+	bool outer_wbwa;
 };
 
 #define S1(g, i, o)		{ IOPGTABLE_ARM_64_LPAE_S1, g, i, o }
 #define S1Q(g, i, o, n, t)	{ IOPGTABLE_ARM_64_LPAE_S1, g, i, o, n, t }
 #define MALI(i, o)		{ IOPGTABLE_ARM_MALI_LPAE, 12, i, o }
+/* Non-coherent walkers: quirks NS, TTBR1 and OUTER_WBWA. */
+#define S1NC(g, i, o, n, t, w)	{ IOPGTABLE_ARM_64_LPAE_S1, g, i, o, n, t, true, w }
+#define MALI_NC(i, o)		{ IOPGTABLE_ARM_MALI_LPAE, 12, i, o, \
+				  .noncoherent = true }
 
 /*
  * The ias values give every start level and root size each granule has:
@@ -92,14 +108,22 @@ static const struct vs_case vs_cases[] = {
 	S1Q(14, 47, 44, true, true), S1Q(16, 42, 48, false, true),
 	S1Q(16, 48, 42, true, false),
 	MALI(32, 32), MALI(39, 40), MALI(40, 36), MALI(48, 40),
+	S1NC(12, 48, 48, false, false, false),
+	S1NC(14, 47, 44, false, false, false),
+	S1NC(16, 42, 44, false, false, false),
+	S1NC(12, 39, 40, false, false, true),
+	S1NC(16, 48, 48, true, true, true),
+	MALI_NC(39, 40), MALI_NC(48, 40),
 };
 
 static void vs_case_desc(const struct vs_case *c, char *desc)
 {
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s %uK ias %u oas %u%s%s",
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s %uK ias %u oas %u%s%s%s%s",
 		 c->fmt == IOPGTABLE_ARM_MALI_LPAE ? "mali_lpae" : "arm_64_lpae_s1",
 		 1U << (c->granule_lg2 - 10), c->ias, c->oas,
-		 c->ns ? " NS" : "", c->ttbr1 ? " TTBR1" : "");
+		 c->ns ? " NS" : "", c->ttbr1 ? " TTBR1" : "",
+		 c->outer_wbwa ? " OUTER_WBWA" : "",
+		 c->noncoherent ? " non-coherent" : "");
 }
 
 KUNIT_ARRAY_PARAM(vs, vs_cases, vs_case_desc);
@@ -123,6 +147,8 @@ struct vs_run {
 	struct iopgtable_test_extents model;
 	unsigned long calls;	/* map_pages/unmap_pages calls given to both */
 	unsigned long entries;	/* entries compared */
+	unsigned long tables;	/* of which table entries in both */
+	unsigned long synced;	/* of which with SW_SYNC in io-pgtable-arm's */
 	unsigned long kept_empty; /* empty tables only io-pgtable-arm kept */
 	bool failed;
 };
@@ -212,6 +238,9 @@ static void vs_compare_table(struct vs_run *r, const u64 *kt, const u64 *ot,
 		}
 		if (lvl < 3 && FIELD_GET(VS_PTE_TYPE, kp) == VS_TYPE_TABLE &&
 		    FIELD_GET(VS_PTE_TYPE, op) == VS_TYPE_TABLE) {
+			r->tables++;
+			if (kp & VS_PTE_SW_SYNC)
+				r->synced++;
 			if ((kp & ~VS_PTE_TABLE_ADDR) != (op & ~VS_PTE_TABLE_ADDR)) {
 				KUNIT_FAIL(r->test,
 					   "table entry for IOVA %#llx, level %d: io-pgtable-arm %#llx, iopgtable %#llx",
@@ -515,11 +544,12 @@ static void vs_check_registers(struct vs_run *r)
 	struct kunit *test = r->test;
 
 	if (r->c->fmt == IOPGTABLE_ARM_MALI_LPAE) {
+		u64 flags = r->ours->cfg.arm_mali_lpae.transtab & VS_TRANSTAB_FLAGS;
+		u64 kflags = r->kcfg.arm_mali_lpae_cfg.transtab & VS_TRANSTAB_FLAGS;
+
 		KUNIT_EXPECT_EQ(test, r->ours->cfg.arm_mali_lpae.memattr,
 				r->kcfg.arm_mali_lpae_cfg.memattr);
-		KUNIT_EXPECT_EQ(test,
-				r->ours->cfg.arm_mali_lpae.transtab & VS_TRANSTAB_FLAGS,
-				r->kcfg.arm_mali_lpae_cfg.transtab & VS_TRANSTAB_FLAGS);
+		KUNIT_EXPECT_EQ(test, flags, kflags);
 	} else {
 		/* io-pgtable-arm's fields are TTBR1's with the quirk. */
 		typeof(r->kcfg.arm_lpae_s1_cfg.tcr) *k = &r->kcfg.arm_lpae_s1_cfg.tcr;
@@ -562,9 +592,25 @@ static void vs_setup(struct vs_run *r)
 	struct iopgtable_cfg cfg = {
 		.ias = c->ias,
 		.oas = c->oas,
-		.coherent_walk = true,
+		.coherent_walk = !c->noncoherent,
 	};
+	struct device *dev;
 	unsigned int top;
+
+	/*
+	 * Registered first, so that it goes last: both tables are freed, and
+	 * their DMA mappings undone, while it still exists.
+	 */
+	dev = kunit_device_register(test, "iopgtable-vs");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	if (c->noncoherent) {
+		if (!IS_ENABLED(CONFIG_HAS_DMA))
+			kunit_skip(test, "a non-coherent walker needs DMA");
+		KUNIT_ASSERT_EQ(test,
+				dma_coerce_mask_and_coherent(dev, DMA_BIT_MASK(64)),
+				0);
+	}
+	cfg.iommu_dev = dev;
 
 	if (c->granule_lg2 == 12)
 		r->sizes = SZ_4K | SZ_2M | SZ_1G;
@@ -577,6 +623,8 @@ static void vs_setup(struct vs_run *r)
 		cfg.quirks |= IOPGTABLE_QUIRK_ARM_NS;
 	if (c->ttbr1)
 		cfg.quirks |= IOPGTABLE_QUIRK_ARM_TTBR1;
+	if (c->outer_wbwa)
+		cfg.quirks |= IOPGTABLE_QUIRK_ARM_OUTER_WBWA;
 	r->ours = iopgtable_test_new(test, c->fmt, &cfg);
 
 	r->theirs_alloc.test = test;
@@ -584,16 +632,17 @@ static void vs_setup(struct vs_run *r)
 		.pgsize_bitmap = r->sizes,
 		.ias = c->ias,
 		.oas = c->oas,
-		.coherent_walk = true,
-		.iommu_dev = kunit_device_register(test, "iopgtable-vs"),
+		.coherent_walk = !c->noncoherent,
+		.iommu_dev = dev,
 		.alloc = iopgtable_test_alloc,
 		.free = iopgtable_test_free,
 	};
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, r->kcfg.iommu_dev);
 	if (c->ns)
 		r->kcfg.quirks |= IO_PGTABLE_QUIRK_ARM_NS;
 	if (c->ttbr1)
 		r->kcfg.quirks |= IO_PGTABLE_QUIRK_ARM_TTBR1;
+	if (c->outer_wbwa)
+		r->kcfg.quirks |= IO_PGTABLE_QUIRK_ARM_OUTER_WBWA;
 	r->theirs = alloc_io_pgtable_ops(mali ? ARM_MALI_LPAE : ARM_64_LPAE_S1,
 					 &r->kcfg, &r->theirs_alloc);
 	KUNIT_ASSERT_NOT_NULL(test, r->theirs);
@@ -658,8 +707,20 @@ static void vs_differential(struct kunit *test)
 	}
 
 	kunit_info(test,
-		   "seed %#lx: %lu calls, %lu entries compared, %lu empty tables seen only in io-pgtable-arm",
-		   vs_seed, r->calls, r->entries, r->kept_empty);
+		   "seed %#lx: %lu calls, %lu entries compared, %lu of them tables, %lu with SW_SYNC, %lu empty tables seen only in io-pgtable-arm",
+		   vs_seed, r->calls, r->entries, r->tables, r->synced,
+		   r->kept_empty);
+
+	/*
+	 * Every table entry a non-coherent walker may follow has been cleaned
+	 * and says so; a coherent walker's never do.
+	 */
+	if (!r->failed && r->c->noncoherent) {
+		KUNIT_EXPECT_GT(test, r->tables, 0);
+		KUNIT_EXPECT_EQ(test, r->synced, r->tables);
+	} else if (!r->failed) {
+		KUNIT_EXPECT_EQ(test, r->synced, 0);
+	}
 
 	vs_free_theirs(r);
 	KUNIT_EXPECT_EQ(test, r->theirs_alloc.frees, r->theirs_alloc.allocs);
