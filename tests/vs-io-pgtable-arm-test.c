@@ -25,6 +25,7 @@
 #include <linux/bitfield.h>
 #include <linux/dma-mapping.h>
 #include <linux/io-pgtable.h>
+#include <linux/iommu.h>
 #include <linux/io.h>
 #include <linux/moduleparam.h>
 #include <linux/prandom.h>
@@ -727,7 +728,45 @@ static void vs_differential(struct kunit *test)
 	iopgtable_test_release(r->ours);
 }
 
+/*
+ * A driver converted from io-pgtable by search and replace keeps its bits:
+ * each quirk and prot flag has the value of the kernel's of the same
+ * meaning.
+ */
+static void vs_quirk_values(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, IOPGTABLE_QUIRK_ARM_NS, IO_PGTABLE_QUIRK_ARM_NS);
+	KUNIT_EXPECT_EQ(test, IOPGTABLE_QUIRK_ARM_TTBR1,
+			IO_PGTABLE_QUIRK_ARM_TTBR1);
+	KUNIT_EXPECT_EQ(test, IOPGTABLE_QUIRK_ARM_OUTER_WBWA,
+			IO_PGTABLE_QUIRK_ARM_OUTER_WBWA);
+#ifdef IO_PGTABLE_QUIRK_NO_WARN
+	KUNIT_EXPECT_EQ(test, IOPGTABLE_QUIRK_NO_WARN, IO_PGTABLE_QUIRK_NO_WARN);
+#else
+	/*
+	 * Later kernels name BIT(9) IO_PGTABLE_QUIRK_NO_WARN; before that no
+	 * quirk of io-pgtable has the bit, so none of them is taken for it.
+	 */
+	KUNIT_EXPECT_EQ(test, IOPGTABLE_QUIRK_NO_WARN, BIT(9));
+	KUNIT_EXPECT_EQ(test, IOPGTABLE_QUIRK_NO_WARN &
+			(IO_PGTABLE_QUIRK_ARM_NS | IO_PGTABLE_QUIRK_NO_PERMS |
+			 IO_PGTABLE_QUIRK_ARM_MTK_EXT |
+			 IO_PGTABLE_QUIRK_ARM_MTK_TTBR_EXT |
+			 IO_PGTABLE_QUIRK_ARM_TTBR1 |
+			 IO_PGTABLE_QUIRK_ARM_OUTER_WBWA |
+			 IO_PGTABLE_QUIRK_ARM_HD), 0);
+#endif
+
+	KUNIT_EXPECT_EQ(test, IOPGTABLE_READ, IOMMU_READ);
+	KUNIT_EXPECT_EQ(test, IOPGTABLE_WRITE, IOMMU_WRITE);
+	KUNIT_EXPECT_EQ(test, IOPGTABLE_CACHE, IOMMU_CACHE);
+	KUNIT_EXPECT_EQ(test, IOPGTABLE_NOEXEC, IOMMU_NOEXEC);
+	KUNIT_EXPECT_EQ(test, IOPGTABLE_MMIO, IOMMU_MMIO);
+	KUNIT_EXPECT_EQ(test, IOPGTABLE_PRIVILEGED, IOMMU_PRIV);
+}
+
 static struct kunit_case vs_cases_list[] = {
+	KUNIT_CASE(vs_quirk_values),
 	KUNIT_CASE_PARAM(vs_differential, vs_gen_params),
 	{}
 };
