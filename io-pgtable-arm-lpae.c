@@ -63,9 +63,18 @@
 #define LPAE_PTE_AF		BIT_ULL(10)	/* access flag */
 #define LPAE_PTE_NG		BIT_ULL(11)	/* not global */
 #define LPAE_PTE_OA		GENMASK_ULL(47, 12)	/* output address */
+#define LPAE_PTE_DBM		BIT_ULL(51)	/* dirty bit modifier */
 #define LPAE_PTE_XN		GENMASK_ULL(54, 53)	/* PXN and UXN */
 #define LPAE_PTE_SW_SYNC	BIT_ULL(55)	/* software: entry made visible */
 #define LPAE_PTE_NSTABLE	BIT_ULL(63)
+
+/*
+ * The attributes of a leaf that a split carries over to the leaves one
+ * level down: lower attributes (AttrIndx to nG, Mali's permissions among
+ * them), DBM and XN, as io-pgtable-arm's iopte_prot(). Type and output
+ * address are the new level's.
+ */
+#define LPAE_PTE_LEAF_ATTRS	(GENMASK_ULL(11, 2) | LPAE_PTE_DBM | LPAE_PTE_XN)
 
 /* Mali LPAE leaves carry stage-2 style permissions in bits 7:6 */
 #define MALI_PTE_PERM		GENMASK_ULL(7, 6)
@@ -272,6 +281,8 @@ static void lpae_sync(struct lpae_pgtable *d, u64 *ptep, size_t n)
 	atomic_long_inc(&d->iop.dma_syncs);
 	dma_sync_single_for_device(d->iop.cfg.iommu_dev, virt_to_phys(ptep),
 				   n << LPAE_PTE_SIZE_LG2, DMA_TO_DEVICE);
+	if (unlikely(d->iop.sync_probe))
+		d->iop.sync_probe(&d->iop, ptep, n << LPAE_PTE_SIZE_LG2);
 }
 
 static void lpae_free_mem(struct lpae_pgtable *d, void *table, size_t size)
@@ -390,17 +401,40 @@ static void lpae_sync_table_pte(struct lpae_pgtable *d, u64 *ptep, u64 pte)
 }
 
 /*
- * Install a new, empty table in the empty entry @ptep. Returns the entry
- * that is there afterwards, ours or a concurrent mapper's, or 0 when the
- * table cannot be allocated. The caller makes a table entry visible to a
- * non-coherent walker, ours or the winner's alike.
+ * A new table for a level below the root, for the table span at @iova:
+ * from @pa when set, else allocated with @gfp. NULL when there is none.
  */
-static u64 lpae_install_table(struct lpae_pgtable *d, u64 *ptep, gfp_t gfp)
+static u64 *lpae_get_table(struct lpae_pgtable *d, gfp_t gfp,
+			   struct iopgtable_prealloc *pa, u64 iova)
 {
-	size_t size = BIT(d->granule_lg2);
+	if (pa)
+		return iopgtable_prealloc_take(&d->iop, pa, iova);
+	return lpae_alloc_table(d, BIT(d->granule_lg2), gfp);
+}
+
+/* Give back a zeroed table lpae_get_table() returned, unused. */
+static void lpae_put_table(struct lpae_pgtable *d, u64 *table,
+			   struct iopgtable_prealloc *pa)
+{
+	if (pa)
+		iopgtable_prealloc_put(pa, table);
+	else
+		lpae_free_table(d, table, BIT(d->granule_lg2));
+}
+
+/*
+ * Install a new, empty table in the empty entry @ptep for @iova, from @pa
+ * or allocated with @gfp. Returns the entry that is there afterwards, ours
+ * or a concurrent mapper's, or 0 when there is no table to install. The
+ * caller makes a table entry visible to a non-coherent walker, ours or the
+ * winner's alike.
+ */
+static u64 lpae_install_table(struct lpae_pgtable *d, u64 *ptep, gfp_t gfp,
+			      struct iopgtable_prealloc *pa, u64 iova)
+{
 	u64 *table, pte, old;
 
-	table = lpae_alloc_table(d, size, gfp);
+	table = lpae_get_table(d, gfp, pa, iova);
 	if (!table)
 		return 0;
 
@@ -410,7 +444,7 @@ static u64 lpae_install_table(struct lpae_pgtable *d, u64 *ptep, gfp_t gfp)
 	old = cmpxchg64_relaxed(ptep, 0, pte);
 	if (old) {
 		/* Lost the race: the winner's entry stands. */
-		lpae_free_table(d, table, size);
+		lpae_put_table(d, table, pa);
 		pte = old;
 	}
 	return pte;
@@ -421,7 +455,7 @@ static u64 lpae_install_table(struct lpae_pgtable *d, u64 *ptep, gfp_t gfp)
  * set when a table cannot be allocated or a block is in the way.
  */
 static u64 *lpae_walk_alloc(struct lpae_pgtable *d, u64 iova, unsigned int lvl,
-			    gfp_t gfp, int *err)
+			    gfp_t gfp, struct iopgtable_prealloc *pa, int *err)
 {
 	u64 *table = d->root;
 	unsigned int l;
@@ -431,7 +465,7 @@ static u64 *lpae_walk_alloc(struct lpae_pgtable *d, u64 iova, unsigned int lvl,
 		u64 pte = lpae_read(ptep);
 
 		if (!pte) {
-			pte = lpae_install_table(d, ptep, gfp);
+			pte = lpae_install_table(d, ptep, gfp, pa, iova);
 			if (!pte) {
 				*err = -ENOMEM;
 				return NULL;
@@ -523,14 +557,14 @@ static u64 lpae_prot_to_pte(const struct lpae_pgtable *d, int prot)
 
 static int lpae_map(struct iopgtable *iop, u64 iova, phys_addr_t paddr,
 		    unsigned int pgsize_lg2, size_t pgcount, int prot,
-		    gfp_t gfp, size_t *mapped)
+		    gfp_t gfp, struct iopgtable_prealloc *pa, size_t *mapped)
 {
 	struct lpae_pgtable *d = to_lpae(iop);
 	unsigned int lvl = lpae_leaf_level(d, pgsize_lg2);
 	size_t entries = lpae_entries(d, lvl);
 	u64 attrs = d->leaf_attrs[prot & (LPAE_PROT_COMBOS - 1)] |
 		    FIELD_PREP(LPAE_PTE_TYPE, lpae_leaf_type(d, lvl));
-	u64 pa = paddr;
+	u64 oa = paddr;
 	size_t done = 0;
 	int ret = 0;
 
@@ -538,18 +572,18 @@ static int lpae_map(struct iopgtable *iop, u64 iova, phys_addr_t paddr,
 		size_t idx, n, filled;
 		u64 *table, pte;
 
-		table = lpae_walk_alloc(d, iova, lvl, gfp, &ret);
+		table = lpae_walk_alloc(d, iova, lvl, gfp, pa, &ret);
 		if (!table)
 			break;
 
 		idx = lpae_index(d, iova, lvl);
 		n = min(pgcount - done, entries - idx);
-		filled = lpae_fill(table + idx, attrs, pa, BIT_ULL(pgsize_lg2),
+		filled = lpae_fill(table + idx, attrs, oa, BIT_ULL(pgsize_lg2),
 				   n);
 		lpae_sync(d, table + idx, filled);
 		done += filled;
 		iova += (u64)filled << pgsize_lg2;
-		pa += (u64)filled << pgsize_lg2;
+		oa += (u64)filled << pgsize_lg2;
 		if (filled == n)
 			continue;
 
@@ -786,6 +820,94 @@ static phys_addr_t lpae_iova_to_phys(struct iopgtable *iop, u64 iova)
 }
 
 /*
+ * Replace the block @blk at level @lvl in @ptep by a table of the leaves one
+ * level down that map the same output addresses with the same attributes,
+ * as io-pgtable-arm's arm_lpae_split_blk_unmap() writes them. The new table
+ * is visible to a non-coherent walker before one compare-and-exchange
+ * against @blk publishes it. Returns 0 with the entry now in @ptep in
+ * *@ptep_now (ours, or what a concurrent call put there), or -ENOMEM.
+ */
+static int lpae_split_block(struct lpae_pgtable *d, u64 *ptep, u64 blk,
+			    unsigned int lvl, u64 iova, gfp_t gfp,
+			    struct iopgtable_prealloc *pa, u64 *ptep_now)
+{
+	unsigned int next = lvl + 1;
+	u64 step = BIT_ULL(lpae_span_lg2(d, next));
+	size_t i, n = lpae_entries(d, next);
+	u64 attrs, oa, *table, pte, old;
+
+	table = lpae_get_table(d, gfp, pa, iova);
+	if (!table)
+		return -ENOMEM;
+
+	attrs = (blk & LPAE_PTE_LEAF_ATTRS) |
+		FIELD_PREP(LPAE_PTE_TYPE, lpae_leaf_type(d, next));
+	oa = blk & LPAE_PTE_OA;
+	for (i = 0; i < n; i++)
+		table[i] = attrs | (oa + i * step);
+	/* The leaves first, then the entry that makes the walker see them. */
+	lpae_sync(d, table, n);
+
+	pte = virt_to_phys(table) | d->table_attrs;
+	dma_wmb();
+	old = cmpxchg64_relaxed(ptep, blk, pte);
+	if (old != blk) {
+		/* A concurrent call changed the entry first: it stands. */
+		memset(table, 0, n << LPAE_PTE_SIZE_LG2);
+		lpae_sync(d, table, n);
+		lpae_put_table(d, table, pa);
+		pte = old;
+	}
+	if (lpae_is_table(pte, lvl))
+		lpae_sync_table_pte(d, ptep, pte);
+	*ptep_now = pte;
+	return 0;
+}
+
+static int lpae_split(struct iopgtable *iop, u64 iova, gfp_t gfp,
+		      struct iopgtable_prealloc *pa)
+{
+	struct lpae_pgtable *d = to_lpae(iop);
+	unsigned int lvl;
+	u64 *table = d->root;
+
+	for (lvl = d->start_level; lvl < LPAE_LAST_LEVEL; lvl++) {
+		u64 *ptep = table + lpae_index(d, iova, lvl);
+		u64 pte;
+		int ret;
+
+		/* An entry starts at @iova: nothing crosses it. */
+		if (!(iova & (BIT_ULL(lpae_span_lg2(d, lvl)) - 1)))
+			return 0;
+		pte = lpae_read(ptep);
+		if (lpae_is_leaf(d, pte, lvl)) {
+			ret = lpae_split_block(d, ptep, pte, lvl, iova, gfp, pa,
+					       &pte);
+			if (ret)
+				return ret;
+		}
+		if (!lpae_is_table(pte, lvl))
+			return 0;
+		table = lpae_table_of(pte);
+	}
+	return 0;
+}
+
+static void *lpae_alloc_table_op(struct iopgtable *iop, gfp_t gfp)
+{
+	struct lpae_pgtable *d = to_lpae(iop);
+
+	return lpae_alloc_table(d, BIT(d->granule_lg2), gfp);
+}
+
+static void lpae_free_table_op(struct iopgtable *iop, void *table)
+{
+	struct lpae_pgtable *d = to_lpae(iop);
+
+	lpae_free_table(d, table, BIT(d->granule_lg2));
+}
+
+/*
  * The granule, chosen as io-pgtable-arm chooses it: the CPU page size if
  * wanted, else the largest wanted size below it, else the smallest above.
  */
@@ -840,9 +962,12 @@ static struct lpae_pgtable *lpae_alloc(const struct iopgtable_cfg *cfg,
 
 static int lpae_alloc_root(struct lpae_pgtable *d)
 {
+	unsigned int lvl;
 	int prot;
 
 	lpae_init_levels(d);
+	for (lvl = d->start_level + 1; lvl < LPAE_MAX_LEVELS; lvl++)
+		d->iop.table_spans |= BIT_ULL(lpae_span_lg2(d, lvl - 1));
 	for (prot = 0; prot < LPAE_PROT_COMBOS; prot++)
 		d->leaf_attrs[prot] = lpae_prot_to_pte(d, prot);
 	d->root_size = max_t(size_t, BIT(d->root_bits + LPAE_PTE_SIZE_LG2),
@@ -996,6 +1121,9 @@ const struct iopgtable_format iopgtable_arm_64_lpae_s1_format = {
 	.map		= lpae_map,
 	.unmap		= lpae_unmap,
 	.iova_to_phys	= lpae_iova_to_phys,
+	.split		= lpae_split,
+	.alloc_table	= lpae_alloc_table_op,
+	.free_table	= lpae_free_table_op,
 };
 
 const struct iopgtable_format iopgtable_arm_mali_lpae_format = {
@@ -1005,4 +1133,7 @@ const struct iopgtable_format iopgtable_arm_mali_lpae_format = {
 	.map		= lpae_map,
 	.unmap		= lpae_unmap,
 	.iova_to_phys	= lpae_iova_to_phys,
+	.split		= lpae_split,
+	.alloc_table	= lpae_alloc_table_op,
+	.free_table	= lpae_free_table_op,
 };

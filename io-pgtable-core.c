@@ -16,6 +16,7 @@
 #include <linux/overflow.h>
 #include <linux/ratelimit.h>
 #include <linux/scatterlist.h>
+#include <linux/slab.h>
 
 #include "iopgtable-internal.h"
 
@@ -79,12 +80,13 @@ static bool iopgtable_prot_ok(int prot)
 	return prot & (IOPGTABLE_READ | IOPGTABLE_WRITE);
 }
 
-static int iopgtable_map_pages(struct iopgtable_ops *ops, u64 iova,
-			       phys_addr_t paddr, size_t pgsize,
-			       size_t pgcount, int prot, gfp_t gfp,
-			       size_t *mapped)
+/* map_pages, with its new tables from @pa when set, else allocated. */
+static int iopgtable_map_pages_from(struct iopgtable *iop, u64 iova,
+				    phys_addr_t paddr, size_t pgsize,
+				    size_t pgcount, int prot, gfp_t gfp,
+				    struct iopgtable_prealloc *pa,
+				    size_t *mapped)
 {
-	struct iopgtable *iop = to_iopgtable(ops);
 	u64 size;
 	int ret;
 
@@ -98,7 +100,16 @@ static int iopgtable_map_pages(struct iopgtable_ops *ops, u64 iova,
 		return ret;
 
 	return iop->format->map(iop, iova, paddr, __ffs(pgsize), pgcount,
-				prot, gfp, mapped);
+				prot, gfp, pa, mapped);
+}
+
+static int iopgtable_map_pages(struct iopgtable_ops *ops, u64 iova,
+			       phys_addr_t paddr, size_t pgsize,
+			       size_t pgcount, int prot, gfp_t gfp,
+			       size_t *mapped)
+{
+	return iopgtable_map_pages_from(to_iopgtable(ops), iova, paddr, pgsize,
+					pgcount, prot, gfp, NULL, mapped);
 }
 
 static size_t iopgtable_unmap_pages(struct iopgtable_ops *ops, u64 iova,
@@ -287,19 +298,26 @@ static size_t iopgtable_pick_pgsize(const struct iopgtable *iop, u64 iova,
 }
 
 /*
- * Map [iova, iova + size) to paddr in the largest pages that fit. On
- * failure *@mapped says how far it got; the caller unwinds.
+ * Map [iova, iova + size) to paddr in the largest pages that fit, with new
+ * tables from @pa when set, else allocated with @gfp. On failure *@mapped
+ * says how far it got; the caller unwinds.
  */
 static int iopgtable_map_run(struct iopgtable *iop, u64 iova, u64 paddr,
-			     u64 size, int prot, gfp_t gfp, u64 *mapped)
+			     u64 size, int prot, gfp_t gfp,
+			     struct iopgtable_prealloc *pa, u64 *mapped)
 {
 	while (size) {
 		size_t pgsize, pgcount, done = 0;
 		int ret;
 
 		pgsize = iopgtable_pick_pgsize(iop, iova, paddr, size, &pgcount);
-		ret = iop->ops.map_pages(&iop->ops, iova, paddr, pgsize,
-					 pgcount, prot, gfp, &done);
+		if (pa)
+			ret = iopgtable_map_pages_from(iop, iova, paddr, pgsize,
+						       pgcount, prot, gfp, pa,
+						       &done);
+		else
+			ret = iop->ops.map_pages(&iop->ops, iova, paddr, pgsize,
+						 pgcount, prot, gfp, &done);
 		*mapped += done;
 		if (ret)
 			return ret;
@@ -380,7 +398,8 @@ int iopgtable_map(struct iopgtable_ops *ops, u64 iova, phys_addr_t paddr,
 	if (ret)
 		return ret;
 
-	ret = iopgtable_map_run(iop, iova, paddr, size, prot, gfp, &mapped);
+	ret = iopgtable_map_run(iop, iova, paddr, size, prot, gfp, NULL,
+				&mapped);
 	if (ret)
 		iopgtable_undo(iop, iova, mapped);
 	return ret;
@@ -458,6 +477,7 @@ static int iopgtable_visit_sg_pieces(struct sg_table *sgt, u64 iova,
 struct iopgtable_sg_map {
 	int prot;
 	gfp_t gfp;
+	struct iopgtable_prealloc *pa;
 	u64 mapped;
 };
 
@@ -474,8 +494,29 @@ static int iopgtable_sg_map(struct iopgtable *iop, u64 iova, u64 paddr,
 {
 	struct iopgtable_sg_map *m = arg;
 
-	return iopgtable_map_run(iop, iova, paddr, len, m->prot, m->gfp,
+	return iopgtable_map_run(iop, iova, paddr, len, m->prot, m->gfp, m->pa,
 				 &m->mapped);
+}
+
+/* iopgtable_map_sgtable(), with the prot and table source in @m. */
+static int iopgtable_map_sg(struct iopgtable *iop, u64 iova,
+			    struct sg_table *sgt, u64 offset, size_t size,
+			    struct iopgtable_sg_map *m)
+{
+	int ret;
+
+	if (!size || !sgt)
+		return -EINVAL;
+	ret = iopgtable_visit_sg_pieces(sgt, iova, offset, size,
+					iopgtable_sg_check, iop, m);
+	if (ret)
+		return ret;
+
+	ret = iopgtable_visit_sg_pieces(sgt, iova, offset, size,
+					iopgtable_sg_map, iop, m);
+	if (ret)
+		iopgtable_undo(iop, iova, m->mapped);
+	return ret;
 }
 
 /**
@@ -505,24 +546,530 @@ int iopgtable_map_sgtable(struct iopgtable_ops *ops, u64 iova,
 			  struct sg_table *sgt, u64 offset, size_t size,
 			  int prot, gfp_t gfp)
 {
-	struct iopgtable *iop = to_iopgtable(ops);
 	struct iopgtable_sg_map m = { .prot = prot, .gfp = gfp };
+
+	return iopgtable_map_sg(to_iopgtable(ops), iova, sgt, offset, size,
+				&m);
+}
+EXPORT_SYMBOL_GPL(iopgtable_map_sgtable);
+
+/*
+ * Reservations. A reservation holds tables for the levels below the root,
+ * allocated and made ready for the walker by the format while the caller
+ * may sleep; the running calls take from it and never allocate.
+ */
+
+/**
+ * iopgtable_prealloc_take() - take a reserved table for a running call
+ * @iop: the table that needs it.
+ * @pa: the reservation.
+ * @iova: where it is needed, for the report when there is none.
+ *
+ * For formats. A reservation that runs short, or that was made for
+ * another table, is a caller bug: reported through iopgtable_violation().
+ *
+ * Context: Any context.
+ * Return: a zeroed table, ready for the walker, or NULL.
+ */
+void *iopgtable_prealloc_take(struct iopgtable *iop,
+			      struct iopgtable_prealloc *pa, u64 iova)
+{
+	if (unlikely(!pa->count)) {
+		iopgtable_violation(iop, "page-table reservation ran short",
+				    iova);
+		return NULL;
+	}
+	if (unlikely(pa->ops != &iop->ops)) {
+		/* A reservation holds the tables of one page table at a time. */
+		iopgtable_violation(iop, "page-table reservation of another table",
+				    iova);
+		return NULL;
+	}
+	return pa->tables[--pa->count];
+}
+
+/**
+ * iopgtable_prealloc_put() - give back a table a running call did not use
+ * @pa: the reservation it was taken from.
+ * @table: the table, zeroed and visible to the walker as when taken.
+ *
+ * For formats: a table that lost the race to be installed.
+ *
+ * Context: Any context.
+ */
+void iopgtable_prealloc_put(struct iopgtable_prealloc *pa, void *table)
+{
+	/* There is room: the table was taken from here. */
+	if (WARN_ON_ONCE(pa->count >= pa->room))
+		return;
+	pa->tables[pa->count++] = table;
+}
+
+/*
+ * A count of distinct table spans, fed with ranges in increasing IOVA
+ * order: @next[k] is the first span index of the k-th table level (in
+ * increasing span order) not counted yet.
+ */
+struct iopgtable_tally {
+	const struct iopgtable *iop;
+	u64 tables;
+	u64 next[IOPGTABLE_MAX_TABLE_LEVELS];
+};
+
+/*
+ * Count the spans [iova, iova + size) touches at the table levels whose
+ * span bits are in @spans, but for those counted before. @size is not 0.
+ */
+static void iopgtable_tally(struct iopgtable_tally *t, u64 spans, u64 iova,
+			    u64 size)
+{
+	u64 levels = t->iop->table_spans;
+	unsigned int k;
+
+	for (k = 0; levels && k < IOPGTABLE_MAX_TABLE_LEVELS;
+	     levels &= levels - 1, k++) {
+		unsigned int lg2 = __ffs64(levels);
+		u64 first = iova >> lg2, last = (iova + size - 1) >> lg2;
+
+		if (!(spans & BIT_ULL(lg2)))
+			continue;
+		first = max(first, t->next[k]);
+		if (first > last)
+			continue;
+		t->tables += last - first + 1;
+		t->next[k] = last + 1;
+	}
+}
+
+/*
+ * Count the tables that splitting the blocks crossing @boundary needs:
+ * one for each block size above the alignment of @boundary, spanning the
+ * block that holds @point (@boundary, or the byte before it for the end
+ * of a range).
+ */
+static void iopgtable_tally_split(struct iopgtable_tally *t, u64 point,
+				  u64 boundary)
+{
+	u64 spans = t->iop->table_spans & t->iop->cfg.pgsize_bitmap;
+
+	if (!boundary)
+		return;
+	spans &= ~GENMASK_ULL(__ffs64(boundary), 0);
+	if (spans)
+		iopgtable_tally(t, spans, point, 1);
+}
+
+/* The most tables a reservation holds: 2 GiB of pointers. */
+#define IOPGTABLE_PREALLOC_MAX	((unsigned int)(INT_MAX / sizeof(void *)))
+
+/*
+ * Add @n tables to @pa, allocated by the format with @gfp. All or nothing:
+ * on -ENOMEM @pa holds what it held before.
+ */
+static int iopgtable_prealloc_fill(struct iopgtable *iop,
+				   struct iopgtable_prealloc *pa, u64 n,
+				   gfp_t gfp)
+{
+	gfp_t array_gfp = gfp & ~(__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM);
+	unsigned int count = pa->count;
+
+	if (pa->count && WARN_ON_ONCE(pa->ops != &iop->ops))
+		return -EINVAL;
+	if (!n)
+		return 0;
+	/* More than 2 GiB of pointers: no allocation could hold them. */
+	if (n > IOPGTABLE_PREALLOC_MAX - count)
+		return -ENOMEM;
+	if (count + n > pa->room) {
+		unsigned int room = count + n;
+		void **tables;
+
+		/* Room to grow by half again, for the next fill. */
+		room = min(room + room / 2, IOPGTABLE_PREALLOC_MAX);
+		tables = kvmalloc_array(room, sizeof(*tables), array_gfp);
+		if (!tables)
+			return -ENOMEM;
+		if (count)
+			memcpy(tables, pa->tables, count * sizeof(*tables));
+		kvfree(pa->tables);
+		pa->tables = tables;
+		pa->room = room;
+	}
+
+	while (n--) {
+		void *table = iop->format->alloc_table(iop, gfp);
+
+		if (!table) {
+			while (pa->count > count)
+				iop->format->free_table(iop,
+							pa->tables[--pa->count]);
+			return -ENOMEM;
+		}
+		pa->tables[pa->count++] = table;
+		pa->ops = &iop->ops;
+	}
+	return 0;
+}
+
+/*
+ * The checks of the running calls on a range to reserve for: -EINVAL or
+ * -ERANGE, else 0. The running calls report through a size_t.
+ */
+static int iopgtable_check_reserve(const struct iopgtable *iop, u64 iova,
+				   u64 size)
+{
+	size_t min = iopgtable_min_pgsize(iop);
+
+	if (!size || ((iova | size) & (min - 1)))
+		return -EINVAL;
+	if (size > SIZE_MAX || !iopgtable_iova_ok(iop, iova, size))
+		return -ERANGE;
+	return 0;
+}
+
+/**
+ * iopgtable_prealloc_init() - make a reservation empty
+ * @pa: the reservation.
+ *
+ * Context: Any context.
+ */
+void iopgtable_prealloc_init(struct iopgtable_prealloc *pa)
+{
+	memset(pa, 0, sizeof(*pa));
+}
+EXPORT_SYMBOL_GPL(iopgtable_prealloc_init);
+
+/**
+ * iopgtable_prealloc_map() - reserve tables for mapping a range later
+ * @ops: the table.
+ * @pa: the reservation to add to; initialised, may hold tables already.
+ * @iova: where the range starts.
+ * @size: its bytes.
+ * @gfp: allocation flags for the tables (and for @pa's own bookkeeping).
+ *
+ * Adds to @pa enough tables for iopgtable_map_prealloc() of any physical
+ * range onto [@iova, @iova + @size), in any provided page sizes, together
+ * with iopgtable_unmap_split() at its two ends, whatever the table holds
+ * when they run: for each level below the root, one table per table span
+ * the range touches. (The blocks a split at either end may need to split
+ * lie in spans the range touches, so they are among those.) For the 4K
+ * granule that is Panthor's count: one table per 512G, 1G and 2M span.
+ *
+ * Context: Process context; sleeps if @gfp allows.
+ * Return: 0 on success. -EINVAL for a @pa holding tables of another page
+ * table, a @size of 0, or @iova or @size not aligned to the smallest
+ * provided page size; -ERANGE if the range passes the input address size
+ * or @size does not fit in a size_t; -ENOMEM if the
+ * tables could not be allocated (@pa then holds what it held before).
+ */
+int iopgtable_prealloc_map(struct iopgtable_ops *ops,
+			   struct iopgtable_prealloc *pa, u64 iova, u64 size,
+			   gfp_t gfp)
+{
+	struct iopgtable *iop = to_iopgtable(ops);
+	struct iopgtable_tally t = { .iop = iop };
+	int ret;
+
+	ret = iopgtable_check_reserve(iop, iova, size);
+	if (ret)
+		return ret;
+
+	iopgtable_tally_split(&t, iova, iova);
+	iopgtable_tally(&t, iop->table_spans, iova, size);
+	iopgtable_tally_split(&t, iova + size - 1, iova + size);
+	return iopgtable_prealloc_fill(iop, pa, t.tables, gfp);
+}
+EXPORT_SYMBOL_GPL(iopgtable_prealloc_map);
+
+/* Count the tables a piece of a scatter-gather mapping needs. */
+static int iopgtable_sg_tally(struct iopgtable *iop, u64 iova, u64 paddr,
+			      u64 len, void *arg)
+{
+	struct iopgtable_tally *t = arg;
+
+	/* The page sizes iopgtable_map_run() will choose, in its order. */
+	while (len) {
+		size_t pgsize, pgcount;
+		u64 bytes;
+
+		pgsize = iopgtable_pick_pgsize(iop, iova, paddr, len, &pgcount);
+		bytes = (u64)pgsize * pgcount;
+		iopgtable_tally(t, iop->table_spans &
+				   ~GENMASK_ULL(__ffs(pgsize), 0), iova, bytes);
+		iova += bytes;
+		paddr += bytes;
+		len -= bytes;
+	}
+	return 0;
+}
+
+/**
+ * iopgtable_prealloc_map_sgtable() - reserve tables for mapping an sg_table
+ * @ops: the table.
+ * @pa: the reservation to add to; initialised, may hold tables already.
+ * @iova: where the mapping will start.
+ * @sgt: the DMA-mapped scatter-gather table that will be mapped.
+ * @offset: bytes of @sgt's DMA segments that will be skipped.
+ * @size: bytes that will be mapped.
+ * @gfp: allocation flags for the tables (and for @pa's own bookkeeping).
+ *
+ * Adds to @pa the tables iopgtable_map_sgtable_prealloc() of exactly these
+ * @sgt, @offset and @size at @iova, together with iopgtable_unmap_split()
+ * at its two ends, may need whatever the table holds: the tables that
+ * mapping would allocate on a new, empty page table, counted from the page
+ * sizes the mapping will choose. Tables the page table holds now are not
+ * counted on: calls queued before this one may free them. A 1 GiB buffer
+ * of 2M-aligned segments at a 1G-aligned @iova (4K granule, ias 48) takes
+ * 2 tables.
+ *
+ * Context: Process context; sleeps if @gfp allows.
+ * Return: 0 on success. -EINVAL for a @pa holding tables of another page
+ * table, a @size of 0, an @offset + @size beyond @sgt's DMA length, or a
+ * piece whose address or length is not aligned to the smallest provided
+ * page size; -ERANGE if the range passes the input or
+ * output address size or @size does not fit in a size_t; -ENOMEM if the
+ * tables could not be allocated (@pa then holds what it held before).
+ */
+int iopgtable_prealloc_map_sgtable(struct iopgtable_ops *ops,
+				   struct iopgtable_prealloc *pa, u64 iova,
+				   struct sg_table *sgt, u64 offset, u64 size,
+				   gfp_t gfp)
+{
+	struct iopgtable *iop = to_iopgtable(ops);
+	struct iopgtable_sg_map m = { .prot = IOPGTABLE_READ };
+	struct iopgtable_tally t = { .iop = iop };
 	int ret;
 
 	if (!size || !sgt)
 		return -EINVAL;
+	if (size > SIZE_MAX)
+		return -ERANGE;
 	ret = iopgtable_visit_sg_pieces(sgt, iova, offset, size,
 					iopgtable_sg_check, iop, &m);
 	if (ret)
 		return ret;
 
-	ret = iopgtable_visit_sg_pieces(sgt, iova, offset, size,
-					iopgtable_sg_map, iop, &m);
+	iopgtable_tally_split(&t, iova, iova);
+	iopgtable_visit_sg_pieces(sgt, iova, offset, size, iopgtable_sg_tally,
+				  iop, &t);
+	iopgtable_tally_split(&t, iova + size - 1, iova + size);
+	return iopgtable_prealloc_fill(iop, pa, t.tables, gfp);
+}
+EXPORT_SYMBOL_GPL(iopgtable_prealloc_map_sgtable);
+
+/**
+ * iopgtable_prealloc_unmap() - reserve tables for unmapping a range later
+ * @ops: the table.
+ * @pa: the reservation to add to; initialised, may hold tables already.
+ * @iova: where the range starts.
+ * @size: its bytes.
+ * @gfp: allocation flags for the tables (and for @pa's own bookkeeping).
+ *
+ * Adds to @pa enough tables for iopgtable_unmap_split() of
+ * [@iova, @iova + @size) whatever the table holds when it runs: at each
+ * end not aligned to the largest block size, one table per block size the
+ * end is not aligned to, a table both ends would split counted once.
+ *
+ * Context: Process context; sleeps if @gfp allows.
+ * Return: 0 on success. -EINVAL for a @pa holding tables of another page
+ * table, a @size of 0, or @iova or @size not aligned to the smallest
+ * provided page size; -ERANGE if the range passes the input address size
+ * or @size does not fit in a size_t; -ENOMEM if the
+ * tables could not be allocated (@pa then holds what it held before).
+ */
+int iopgtable_prealloc_unmap(struct iopgtable_ops *ops,
+			     struct iopgtable_prealloc *pa, u64 iova, u64 size,
+			     gfp_t gfp)
+{
+	struct iopgtable *iop = to_iopgtable(ops);
+	struct iopgtable_tally t = { .iop = iop };
+	int ret;
+
+	ret = iopgtable_check_reserve(iop, iova, size);
 	if (ret)
-		iopgtable_undo(iop, iova, m.mapped);
+		return ret;
+
+	iopgtable_tally_split(&t, iova, iova);
+	iopgtable_tally_split(&t, iova + size - 1, iova + size);
+	return iopgtable_prealloc_fill(iop, pa, t.tables, gfp);
+}
+EXPORT_SYMBOL_GPL(iopgtable_prealloc_unmap);
+
+/**
+ * iopgtable_prealloc_count() - how many tables a reservation holds
+ * @pa: the reservation.
+ *
+ * Context: Any context.
+ * Return: the number of tables @pa holds.
+ */
+unsigned int iopgtable_prealloc_count(const struct iopgtable_prealloc *pa)
+{
+	return pa->count;
+}
+EXPORT_SYMBOL_GPL(iopgtable_prealloc_count);
+
+/**
+ * iopgtable_prealloc_release() - free the tables a reservation still holds
+ * @ops: the table it was made for.
+ * @pa: the reservation; empty afterwards, and may be filled again.
+ *
+ * Frees the tables through @cfg->free, or the default allocator, after
+ * unmapping them for DMA for a non-coherent walker. Tables the running
+ * calls took are the page table's: they are freed as any other.
+ *
+ * Context: Any context the caller's @cfg->free may run in; does not sleep
+ * with the default allocator.
+ */
+void iopgtable_prealloc_release(struct iopgtable_ops *ops,
+				struct iopgtable_prealloc *pa)
+{
+	if (pa->count) {
+		struct iopgtable *iop = to_iopgtable(pa->ops);
+
+		WARN_ON_ONCE(pa->ops != ops);
+		while (pa->count)
+			iop->format->free_table(iop, pa->tables[--pa->count]);
+	}
+	kvfree(pa->tables);
+	iopgtable_prealloc_init(pa);
+}
+EXPORT_SYMBOL_GPL(iopgtable_prealloc_release);
+
+/**
+ * iopgtable_map_prealloc() - map a contiguous range with reserved tables
+ * @ops: the table.
+ * @iova: where the range starts in the device's address space.
+ * @paddr: the physical address it maps to.
+ * @size: bytes to map.
+ * @prot: IOPGTABLE_* protection flags; READ or WRITE at least.
+ * @pa: the reservation every new table is taken from, filled beforehand
+ *	with iopgtable_prealloc_map() or iopgtable_prealloc_map_sgtable().
+ *
+ * iopgtable_map() without allocating: all or nothing, in the same page
+ * sizes. A table that loses the race to be installed goes back to @pa. A
+ * @pa that runs short is a caller bug: -ENOMEM, the table as it was, and a
+ * WARN unless IOPGTABLE_QUIRK_NO_WARN.
+ *
+ * Context: Any context: never allocates, never maps for DMA, never sleeps.
+ * Calls on overlapping ranges, and calls with the same @pa, must be
+ * serialised by the caller.
+ * Return: 0 on success. -EINVAL for a NULL @pa, a @size of 0, @iova,
+ * @paddr or @size not aligned to the smallest provided page size, or a
+ * @prot with neither READ nor WRITE; -ERANGE if the range passes the input
+ * or output address size; -EEXIST if part of it is already mapped; -ENOMEM
+ * if @pa ran short.
+ */
+int iopgtable_map_prealloc(struct iopgtable_ops *ops, u64 iova,
+			   phys_addr_t paddr, size_t size, int prot,
+			   struct iopgtable_prealloc *pa)
+{
+	struct iopgtable *iop = to_iopgtable(ops);
+	u64 mapped = 0;
+	int ret;
+
+	if (!pa)
+		return -EINVAL;
+	ret = iopgtable_check_run(iop, iova, paddr, size, prot);
+	if (ret)
+		return ret;
+
+	ret = iopgtable_map_run(iop, iova, paddr, size, prot, 0, pa, &mapped);
+	if (ret)
+		iopgtable_undo(iop, iova, mapped);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(iopgtable_map_sgtable);
+EXPORT_SYMBOL_GPL(iopgtable_map_prealloc);
+
+/**
+ * iopgtable_map_sgtable_prealloc() - map an sg_table with reserved tables
+ * @ops: the table.
+ * @iova: where the mapping starts.
+ * @sgt: the DMA-mapped scatter-gather table.
+ * @offset: bytes of @sgt's DMA segments to skip.
+ * @size: bytes to map.
+ * @prot: IOPGTABLE_* protection flags; READ or WRITE at least.
+ * @pa: the reservation every new table is taken from, filled beforehand
+ *	with iopgtable_prealloc_map_sgtable() for the same arguments, or with
+ *	iopgtable_prealloc_map() for the range.
+ *
+ * iopgtable_map_sgtable() without allocating: all or nothing, in the same
+ * page sizes. A @pa that runs short is a caller bug: -ENOMEM, the table as
+ * it was, and a WARN unless IOPGTABLE_QUIRK_NO_WARN.
+ *
+ * Context: Any context: never allocates, never maps for DMA, never sleeps.
+ * Calls on overlapping ranges, and calls with the same @pa, must be
+ * serialised by the caller.
+ * Return: 0 on success. -EINVAL for a NULL @pa, a @size of 0, an @offset +
+ * @size beyond the table's DMA length, a piece whose address or length is
+ * not aligned to the smallest provided page size, or a @prot with neither
+ * READ nor WRITE; -ERANGE and -EEXIST as for iopgtable_map(); -ENOMEM if
+ * @pa ran short.
+ */
+int iopgtable_map_sgtable_prealloc(struct iopgtable_ops *ops, u64 iova,
+				   struct sg_table *sgt, u64 offset,
+				   size_t size, int prot,
+				   struct iopgtable_prealloc *pa)
+{
+	struct iopgtable_sg_map m = { .prot = prot, .pa = pa };
+
+	if (!pa)
+		return -EINVAL;
+	return iopgtable_map_sg(to_iopgtable(ops), iova, sgt, offset, size,
+				&m);
+}
+EXPORT_SYMBOL_GPL(iopgtable_map_sgtable_prealloc);
+
+/**
+ * iopgtable_unmap_split() - unmap a range, splitting blocks across its ends
+ * @ops: the table.
+ * @iova: where the range starts.
+ * @size: bytes to unmap.
+ * @pa: the reservation split tables are taken from, filled beforehand with
+ *	iopgtable_prealloc_unmap(), iopgtable_prealloc_map() or
+ *	iopgtable_prealloc_map_sgtable() for the range; NULL to allocate them
+ *	with GFP_KERNEL.
+ * @gather: extended over what was unmapped, may be NULL.
+ *
+ * iopgtable_unmap(), except that a block crossing @iova or @iova + @size is
+ * split first: its entry is replaced, in one 64-bit store, by a table entry
+ * whose new table maps the same output addresses with the same attributes
+ * one level down, repeated until the end is aligned to an entry, with the
+ * entries io-pgtable-arm writes when it splits a block on unmap. The
+ * addresses outside the range translate the same before, during and after
+ * the call. Both ends are split before anything is unmapped: if a split
+ * cannot get a table, nothing is unmapped (a split already made stays; it
+ * changes no translation). A @pa that runs short is a caller bug, reported
+ * with a WARN unless IOPGTABLE_QUIRK_NO_WARN. Holes and the other
+ * violations of the unmap contract are treated as by iopgtable_unmap().
+ *
+ * Context: With @pa, any context: never allocates, never maps for DMA,
+ * never sleeps. With @pa NULL, process context: sleeps. Calls on
+ * overlapping ranges, and calls with the same @pa, must be serialised by
+ * the caller.
+ * Return: the bytes unmapped from @iova on; 0 if a split could not get a
+ * table, and for bad arguments (@size 0 or not aligned to the smallest
+ * provided page size, a misaligned or out-of-range @iova).
+ */
+size_t iopgtable_unmap_split(struct iopgtable_ops *ops, u64 iova, size_t size,
+			     struct iopgtable_prealloc *pa,
+			     struct iopgtable_gather *gather)
+{
+	struct iopgtable *iop = to_iopgtable(ops);
+	size_t min = iopgtable_min_pgsize(iop);
+	gfp_t gfp = pa ? 0 : GFP_KERNEL;
+
+	if (!size || ((iova | size) & (min - 1)) ||
+	    !iopgtable_iova_ok(iop, iova, size))
+		return 0;
+	if (iop->format->split(iop, iova, gfp, pa))
+		return 0;
+	/* Nothing crosses the end of the input range. */
+	if (iova + size - 1 != iop->iova_last &&
+	    iop->format->split(iop, iova + size, gfp, pa))
+		return 0;
+	return iopgtable_unmap(ops, iova, size, gather);
+}
+EXPORT_SYMBOL_GPL(iopgtable_unmap_split);
 
 MODULE_DESCRIPTION("Page tables for GPU MMUs in the ARM LPAE formats");
 MODULE_LICENSE("GPL");

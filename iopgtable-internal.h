@@ -25,10 +25,22 @@ struct iopgtable;
  * @free: free every table and the struct @alloc returned.
  * @map: map @pgcount pages of 2^@pgsize_lg2 bytes. The core has checked
  *	every argument against the contract; the format reports -ENOMEM and
- *	-EEXIST, adding what it mapped to *@mapped.
+ *	-EEXIST, adding what it mapped to *@mapped. New tables come from @pa
+ *	with iopgtable_prealloc_take() when @pa is set (a table that loses
+ *	the race to be installed goes back with iopgtable_prealloc_put()),
+ *	else from the allocator with @gfp.
  * @unmap: unmap @size bytes of consecutive mappings at @iova, both aligned
  *	to a provided page size and in range; returns the bytes unmapped.
  * @iova_to_phys: translate an in-range @iova.
+ * @split: make an in-range @iova, aligned to the smallest provided page
+ *	size, the boundary of an entry: split the block that crosses it into
+ *	a table of the same mappings one level down, repeatedly, publishing
+ *	each table with one 64-bit store. Tables come from @pa or @gfp as for
+ *	@map. 0 when nothing crosses @iova any more, -ENOMEM when a table
+ *	could not be had (the splits made stay; they change no translation).
+ * @alloc_table: allocate a table for a level below the root, zeroed and,
+ *	for a non-coherent walker, mapped for DMA; NULL on failure.
+ * @free_table: free a table @alloc_table returned that was never used.
  */
 struct iopgtable_format {
 	unsigned long quirks;
@@ -37,11 +49,18 @@ struct iopgtable_format {
 	void (*free)(struct iopgtable *iop);
 	int (*map)(struct iopgtable *iop, u64 iova, phys_addr_t paddr,
 		   unsigned int pgsize_lg2, size_t pgcount, int prot,
-		   gfp_t gfp, size_t *mapped);
+		   gfp_t gfp, struct iopgtable_prealloc *pa, size_t *mapped);
 	u64 (*unmap)(struct iopgtable *iop, u64 iova, u64 size,
 		     struct iopgtable_gather *gather);
 	phys_addr_t (*iova_to_phys)(struct iopgtable *iop, u64 iova);
+	int (*split)(struct iopgtable *iop, u64 iova, gfp_t gfp,
+		     struct iopgtable_prealloc *pa);
+	void *(*alloc_table)(struct iopgtable *iop, gfp_t gfp);
+	void (*free_table)(struct iopgtable *iop, void *table);
 };
+
+/* The most levels below the root a format may have. */
+#define IOPGTABLE_MAX_TABLE_LEVELS	4
 
 /**
  * struct iopgtable - one page table, as the core sees it
@@ -53,12 +72,19 @@ struct iopgtable_format {
  * @iova_first: the lowest IOVA the table translates.
  * @iova_last: the highest IOVA the table translates.
  * @phys_last: the highest physical address a leaf may point at.
+ * @table_spans: bit n set when the tables of a level below the root span
+ *	2^n bytes of IOVA each (at most %IOPGTABLE_MAX_TABLE_LEVELS bits);
+ *	written by the format's @alloc. A leaf of 2^p bytes needs a table at
+ *	each level whose span is above 2^p; splitting a block of 2^n bytes
+ *	needs a table that spans 2^n.
  * @violations: contract violations seen (-EEXIST, illegal unmaps), counted
  *	whether or not they WARN; for the tests.
  * @warnings: the WARNs those violations issued; for the tests.
  * @warn_rs: rate limit of those WARNs: ranges may come from userspace, and
  *	with panic_on_warn an unlimited WARN is a denial of service.
  * @dma_syncs: DMA syncs issued for a non-coherent walker; for the tests.
+ * @sync_probe: for the tests: when set, called after each DMA sync with
+ *	the first byte and the length it made visible.
  */
 struct iopgtable {
 	struct iopgtable_ops ops;
@@ -69,10 +95,13 @@ struct iopgtable {
 	u64 iova_first;
 	u64 iova_last;
 	u64 phys_last;
+	u64 table_spans;
 	atomic_long_t violations;
 	atomic_long_t warnings;
 	struct ratelimit_state warn_rs;
 	atomic_long_t dma_syncs;
+	void (*sync_probe)(struct iopgtable *iop, const void *addr,
+			   size_t size);
 };
 
 static inline struct iopgtable *to_iopgtable(struct iopgtable_ops *ops)
@@ -84,6 +113,10 @@ void iopgtable_init(struct iopgtable *iop, const struct iopgtable_cfg *cfg,
 		    void *cookie);
 
 void iopgtable_violation(struct iopgtable *iop, const char *what, u64 iova);
+
+void *iopgtable_prealloc_take(struct iopgtable *iop,
+			      struct iopgtable_prealloc *pa, u64 iova);
+void iopgtable_prealloc_put(struct iopgtable_prealloc *pa, void *table);
 
 #ifdef CONFIG_IOPGTABLE_ARM_LPAE
 extern const struct iopgtable_format iopgtable_arm_64_lpae_s1_format;

@@ -173,6 +173,26 @@ struct iopgtable_ops {
 	phys_addr_t (*iova_to_phys)(struct iopgtable_ops *ops, u64 iova);
 };
 
+/**
+ * struct iopgtable_prealloc - tables reserved for calls that cannot allocate
+ * @tables: the reserved tables, each ready for the walker.
+ * @count: how many @tables holds.
+ * @room: how many @tables has room for.
+ * @ops: the page table the tables held were reserved for.
+ *
+ * Initialise with iopgtable_prealloc_init(), fill with the
+ * iopgtable_prealloc_*() calls, run the updates that take from it, then
+ * free what is left with iopgtable_prealloc_release(). The fields are the
+ * library's. One caller at a time: calls that use the same reservation are
+ * the caller's to serialise.
+ */
+struct iopgtable_prealloc {
+	void **tables;
+	unsigned int count;
+	unsigned int room;
+	struct iopgtable_ops *ops;
+};
+
 struct iopgtable_ops *iopgtable_alloc_ops(enum iopgtable_fmt fmt,
 					  struct iopgtable_cfg *cfg,
 					  void *cookie);
@@ -185,5 +205,31 @@ size_t iopgtable_unmap(struct iopgtable_ops *ops, u64 iova, size_t size,
 int iopgtable_map_sgtable(struct iopgtable_ops *ops, u64 iova,
 			  struct sg_table *sgt, u64 offset, size_t size,
 			  int prot, gfp_t gfp);
+
+void iopgtable_prealloc_init(struct iopgtable_prealloc *pa);
+int iopgtable_prealloc_map(struct iopgtable_ops *ops,
+			   struct iopgtable_prealloc *pa, u64 iova, u64 size,
+			   gfp_t gfp);
+int iopgtable_prealloc_map_sgtable(struct iopgtable_ops *ops,
+				   struct iopgtable_prealloc *pa, u64 iova,
+				   struct sg_table *sgt, u64 offset, u64 size,
+				   gfp_t gfp);
+int iopgtable_prealloc_unmap(struct iopgtable_ops *ops,
+			     struct iopgtable_prealloc *pa, u64 iova, u64 size,
+			     gfp_t gfp);
+unsigned int iopgtable_prealloc_count(const struct iopgtable_prealloc *pa);
+void iopgtable_prealloc_release(struct iopgtable_ops *ops,
+				struct iopgtable_prealloc *pa);
+
+int iopgtable_map_prealloc(struct iopgtable_ops *ops, u64 iova,
+			   phys_addr_t paddr, size_t size, int prot,
+			   struct iopgtable_prealloc *pa);
+int iopgtable_map_sgtable_prealloc(struct iopgtable_ops *ops, u64 iova,
+				   struct sg_table *sgt, u64 offset,
+				   size_t size, int prot,
+				   struct iopgtable_prealloc *pa);
+size_t iopgtable_unmap_split(struct iopgtable_ops *ops, u64 iova, size_t size,
+			     struct iopgtable_prealloc *pa,
+			     struct iopgtable_gather *gather);
 
 #endif /* _LINUX_IOPGTABLE_H */
