@@ -15,6 +15,7 @@
 #include <kunit/test.h>
 #include <linux/bitfield.h>
 #include <linux/dma-mapping.h>
+#include <linux/io-pgtable.h>
 #include <linux/io.h>
 #include <linux/moduleparam.h>
 #include <linux/prandom.h>
@@ -707,6 +708,187 @@ static void pa_split_noncoherent(struct kunit *test)
 	}
 }
 
+/* ---- against io-pgtable-arm, which splits blocks on unmap in 6.12 ---- */
+
+#if IS_ENABLED(CONFIG_IOMMU_IO_PGTABLE_LPAE)
+
+#define PA_VS_SLOTS	32
+
+struct pa_vs {
+	struct kunit *test;
+	struct iopgtable_test_table *ours;
+	struct iopgtable_test_table theirs_alloc;	/* counters only */
+	struct io_pgtable_cfg kcfg;
+	struct io_pgtable_ops *theirs;
+	unsigned int g_lg2;
+	unsigned long entries;
+	bool failed;
+};
+
+static void pa_vs_free(void *data)
+{
+	struct pa_vs *v = data;
+
+	if (v->theirs)
+		free_io_pgtable_ops(v->theirs);
+	v->theirs = NULL;
+}
+
+/* Compare @n entries at @lvl: all bits but a table entry's address. */
+static void pa_vs_compare(struct pa_vs *v, const u64 *kt, const u64 *ot,
+			  int lvl, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && !v->failed; i++) {
+		u64 kp = READ_ONCE(kt[i]), op = READ_ONCE(ot[i]);
+
+		v->entries++;
+		if (lvl < 3 && FIELD_GET(PA_PTE_TYPE, kp) == PA_TYPE_TABLE &&
+		    FIELD_GET(PA_PTE_TYPE, op) == PA_TYPE_TABLE &&
+		    (kp & ~PA_PTE_OA) == (op & ~PA_PTE_OA)) {
+			pa_vs_compare(v, phys_to_virt(kp & PA_PTE_OA),
+				      phys_to_virt(op & PA_PTE_OA), lvl + 1,
+				      BIT(v->g_lg2 - 3));
+		} else if (kp != op) {
+			KUNIT_FAIL(v->test,
+				   "level %d entry %zu: io-pgtable-arm %#llx, iopgtable %#llx",
+				   lvl, i, kp, op);
+			v->failed = true;
+		}
+	}
+}
+
+static void pa_vs_compare_trees(struct pa_vs *v)
+{
+	struct iopgtable_test_table *t = v->ours;
+	unsigned int bits = v->g_lg2 - 3;
+	unsigned int va_bits = t->cfg.ias - v->g_lg2;
+	int levels = DIV_ROUND_UP(va_bits, bits);
+	int start = 4 - levels;
+	unsigned int root_bits = va_bits - bits * (levels - 1);
+	u64 kroot, oroot;
+
+	if (t->fmt == MALI) {
+		if (start > 0) {
+			start = 0;
+			root_bits = 0;
+		}
+		kroot = v->kcfg.arm_mali_lpae_cfg.transtab & ~GENMASK_ULL(5, 0);
+		oroot = t->cfg.arm_mali_lpae.transtab & ~GENMASK_ULL(5, 0);
+	} else {
+		kroot = v->kcfg.arm_lpae_s1_cfg.ttbr;
+		oroot = t->cfg.arm_lpae_s1.ttbr;
+	}
+	pa_vs_compare(v, phys_to_virt(kroot), phys_to_virt(oroot), start,
+		      BIT(root_bits));
+}
+
+/*
+ * Blocks of every size, then runs of smaller pages unmapped from inside
+ * them: io-pgtable-arm splits the block in unmap_pages, iopgtable in
+ * iopgtable_unmap_split(). After every call both trees are compared entry
+ * by entry.
+ */
+static void pa_split_vs_io_pgtable_arm(struct kunit *test)
+{
+	const struct pa_case *c = test->param_value;
+	struct pa_vs *v = kunit_kzalloc(test, sizeof(*v), GFP_KERNEL);
+	unsigned long blocks = c->sizes & ~BIT(__ffs(c->sizes));
+	unsigned int top_lg2 = __fls(c->sizes);
+	struct rnd_state rnd;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	v->test = test;
+	v->ours = pa_new(test, c);
+	v->g_lg2 = __ffs(c->sizes);
+	v->theirs_alloc.test = test;
+	v->kcfg = (struct io_pgtable_cfg) {
+		.pgsize_bitmap = c->sizes,
+		.ias = v->ours->cfg.ias,
+		.oas = v->ours->cfg.oas,
+		.coherent_walk = true,
+		.iommu_dev = kunit_device_register(test, "iopgtable-prealloc-vs"),
+		.alloc = iopgtable_test_alloc,
+		.free = iopgtable_test_free,
+	};
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, v->kcfg.iommu_dev);
+	if (c->quirks & IOPGTABLE_QUIRK_ARM_NS)
+		v->kcfg.quirks |= IO_PGTABLE_QUIRK_ARM_NS;
+	if (c->quirks & IOPGTABLE_QUIRK_ARM_TTBR1)
+		v->kcfg.quirks |= IO_PGTABLE_QUIRK_ARM_TTBR1;
+	v->theirs = alloc_io_pgtable_ops(c->fmt == MALI ? ARM_MALI_LPAE :
+					 ARM_64_LPAE_S1, &v->kcfg,
+					 &v->theirs_alloc);
+	KUNIT_ASSERT_NOT_NULL(test, v->theirs);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pa_vs_free, v), 0);
+	prandom_seed_state(&rnd, prealloc_seed + 2);
+
+	for (i = 0; i < PA_VS_SLOTS && !v->failed; i++) {
+		u64 slot = pa_space(v->ours) + c->window + ((u64)i << (top_lg2 + 1));
+		unsigned int b_lg2, p_lg2, nblocks = hweight_long(blocks);
+		unsigned long below;
+		u64 iova, paddr, start, n, room;
+		size_t mapped = 0;
+		int prot = RW;
+
+		/* A block of a random size somewhere in the slot */
+		b_lg2 = __ffs(blocks);
+		for (n = prandom_u32_state(&rnd) % nblocks; n; n--)
+			b_lg2 = __ffs(blocks & ~GENMASK(b_lg2, 0));
+		iova = slot + ((u64)(prandom_u32_state(&rnd) %
+				     (2U << (top_lg2 - b_lg2))) << b_lg2);
+		paddr = (u64)(prandom_u32_state(&rnd) % 64 + 1) << b_lg2;
+		if (prandom_u32_state(&rnd) & 1)
+			prot |= IOPGTABLE_CACHE;
+		if (prandom_u32_state(&rnd) & 1)
+			prot |= IOPGTABLE_NOEXEC;
+		if (prandom_u32_state(&rnd) & 1)
+			prot |= IOPGTABLE_PRIVILEGED;
+		KUNIT_ASSERT_EQ(test, v->ours->ops->map_pages(v->ours->ops, iova, paddr,
+							     BIT(b_lg2), 1, prot,
+							     GFP_KERNEL, &mapped), 0);
+		mapped = 0;
+		KUNIT_ASSERT_EQ(test, v->theirs->map_pages(v->theirs, iova, paddr,
+							   BIT(b_lg2), 1, prot,
+							   GFP_KERNEL, &mapped), 0);
+		pa_vs_compare_trees(v);
+
+		/* A run of a smaller size inside one entry of the next size */
+		below = c->sizes & GENMASK(b_lg2 - 1, 0);
+		p_lg2 = __ffs(below);
+		for (n = prandom_u32_state(&rnd) % hweight_long(below); n; n--)
+			p_lg2 = __ffs(below & ~GENMASK(p_lg2, 0));
+		room = BIT_ULL(v->g_lg2 - 3);	/* entries of a table */
+		start = prandom_u32_state(&rnd) % room;
+		n = 1 + prandom_u32_state(&rnd) % min_t(u64, room - start, 16);
+		start = iova + (((u64)(prandom_u32_state(&rnd) %
+				       (1U << (b_lg2 - p_lg2))) << p_lg2) &
+				~(BIT_ULL(p_lg2 + v->g_lg2 - 3) - 1)) +
+			(start << p_lg2);
+		if (start + (n << p_lg2) > iova + BIT_ULL(b_lg2))
+			start = iova + BIT_ULL(b_lg2) - (n << p_lg2);
+		KUNIT_EXPECT_EQ(test, v->theirs->unmap_pages(v->theirs, start,
+							     BIT(p_lg2), n, NULL),
+				n << p_lg2);
+		KUNIT_EXPECT_EQ(test, iopgtable_unmap_split(v->ours->ops, start,
+							    n << p_lg2, NULL, NULL),
+				n << p_lg2);
+		pa_vs_compare_trees(v);
+	}
+	kunit_info(test, "%lu entries compared", v->entries);
+}
+
+#else
+
+static void pa_split_vs_io_pgtable_arm(struct kunit *test)
+{
+	kunit_skip(test, "the kernel has no io-pgtable-arm to compare with");
+}
+
+#endif
+
 /* ---- the reservations are never short ---- */
 
 enum pa_kind { PA_UNMAP, PA_MAP, PA_SGT, PA_KINDS };
@@ -1119,6 +1301,7 @@ static struct kunit_case pa_test_cases[] = {
 	KUNIT_CASE_PARAM(pa_split_without_table, pa_gen_params),
 	KUNIT_CASE_PARAM(pa_split_allocates, pa_gen_params),
 	KUNIT_CASE(pa_split_noncoherent),
+	KUNIT_CASE_PARAM(pa_split_vs_io_pgtable_arm, pa_gen_params),
 	KUNIT_CASE_PARAM(pa_sgtable_exact, pa_gen_params),
 	KUNIT_CASE_PARAM_ATTR(pa_never_short, pa_gen_params,
 			      { .speed = KUNIT_SPEED_SLOW }),
