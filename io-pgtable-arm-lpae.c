@@ -452,7 +452,7 @@ static u64 lpae_install_table(struct lpae_pgtable *d, u64 *ptep, gfp_t gfp,
 
 /*
  * Find, or build, the table at level @lvl that holds @iova. NULL with *@err
- * set when a table cannot be allocated or a block is in the way.
+ * set when no table can be had or a block is in the way.
  */
 static u64 *lpae_walk_alloc(struct lpae_pgtable *d, u64 iova, unsigned int lvl,
 			    gfp_t gfp, struct iopgtable_prealloc *pa, int *err)
