@@ -846,9 +846,9 @@ static void pa_split_vs_io_pgtable_arm(struct kunit *test)
 			prot |= IOPGTABLE_NOEXEC;
 		if (prandom_u32_state(&rnd) & 1)
 			prot |= IOPGTABLE_PRIVILEGED;
-		KUNIT_ASSERT_EQ(test, v->ours->ops->map_pages(v->ours->ops, iova, paddr,
-							     BIT(b_lg2), 1, prot,
-							     GFP_KERNEL, &mapped), 0);
+		KUNIT_ASSERT_EQ(test, iopgtable_test_map_pages(v->ours, iova, paddr,
+							       BIT(b_lg2), 1, prot,
+							       &mapped), 0);
 		mapped = 0;
 		KUNIT_ASSERT_EQ(test, v->theirs->map_pages(v->theirs, iova, paddr,
 							   BIT(b_lg2), 1, prot,
