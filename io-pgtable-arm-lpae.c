@@ -43,6 +43,8 @@
 
 #include "iopgtable-internal.h"
 
+#include <trace/events/iopgtable.h>
+
 #define LPAE_MAX_LEVELS		4
 #define LPAE_LAST_LEVEL		(LPAE_MAX_LEVELS - 1)
 #define LPAE_PTE_SIZE_LG2	3	/* sizeof(u64) */
@@ -295,11 +297,34 @@ static void lpae_free_mem(struct lpae_pgtable *d, void *table, size_t size)
 		free_pages((unsigned long)table, get_order(size));
 }
 
-static void *lpae_alloc_table(struct lpae_pgtable *d, size_t size, gfp_t gfp)
+/*
+ * Map @table for a non-coherent walker, which reads tables by physical
+ * address: the DMA address must be the physical one. Mapping also cleans
+ * the zeroed table. False on failure, with nothing left mapped.
+ */
+static bool lpae_dma_map_table(struct lpae_pgtable *d, void *table,
+			       size_t size)
+{
+	struct device *dev = d->iop.cfg.iommu_dev;
+	dma_addr_t dma;
+
+	dma = dma_map_single(dev, table, size, DMA_TO_DEVICE);
+	if (dma_mapping_error(dev, dma))
+		return false;
+	atomic_long_inc(&d->iop.dma_syncs);
+	if (dma == virt_to_phys(table))
+		return true;
+	dev_err(dev, "iopgtable: tables need DMA addresses equal to physical\n");
+	dma_unmap_single(dev, dma, size, DMA_TO_DEVICE);
+	return false;
+}
+
+/* Allocate a zeroed table of @size bytes for level @lvl; NULL on failure. */
+static void *lpae_alloc_table(struct lpae_pgtable *d, size_t size,
+			      unsigned int lvl, gfp_t gfp)
 {
 	struct iopgtable_cfg *cfg = &d->iop.cfg;
 	struct device *dev = cfg->iommu_dev;
-	dma_addr_t dma;
 	void *table;
 
 	gfp &= ~__GFP_HIGHMEM;
@@ -312,29 +337,23 @@ static void *lpae_alloc_table(struct lpae_pgtable *d, size_t size, gfp_t gfp)
 					gfp | __GFP_ZERO, get_order(size));
 		table = page ? page_address(page) : NULL;
 	}
-	if (!table || cfg->coherent_walk)
-		return table;
-
-	/*
-	 * The walker reads tables by physical address, so the DMA address
-	 * must be the physical one; mapping also cleans the zeroed table.
-	 */
-	dma = dma_map_single(dev, table, size, DMA_TO_DEVICE);
-	if (dma_mapping_error(dev, dma))
-		goto free;
-	atomic_long_inc(&d->iop.dma_syncs);
-	if (dma == virt_to_phys(table))
-		return table;
-	dev_err(dev, "iopgtable: tables need DMA addresses equal to physical\n");
-	dma_unmap_single(dev, dma, size, DMA_TO_DEVICE);
-free:
-	lpae_free_mem(d, table, size);
-	return NULL;
+	if (!table)
+		return NULL;
+	if (!cfg->coherent_walk && !lpae_dma_map_table(d, table, size)) {
+		lpae_free_mem(d, table, size);
+		return NULL;
+	}
+	trace_iopgtable_table_alloc(&d->iop.ops, lvl, virt_to_phys(table),
+				    size);
+	return table;
 }
 
-static void lpae_free_table(struct lpae_pgtable *d, void *table, size_t size)
+static void lpae_free_table(struct lpae_pgtable *d, void *table, size_t size,
+			    unsigned int lvl)
 {
 	struct iopgtable_cfg *cfg = &d->iop.cfg;
+
+	trace_iopgtable_table_free(&d->iop.ops, lvl, virt_to_phys(table), size);
 
 	if (!cfg->coherent_walk)
 		dma_unmap_single(cfg->iommu_dev, virt_to_phys(table), size,
@@ -356,7 +375,7 @@ static void lpae_free_tables(struct lpae_pgtable *d, u64 *table,
 				lpae_free_tables(d, lpae_table_of(table[i]),
 						 lvl + 1);
 	}
-	lpae_free_table(d, table, size);
+	lpae_free_table(d, table, size, lvl);
 }
 
 /*
@@ -404,37 +423,38 @@ static void lpae_sync_table_pte(struct lpae_pgtable *d, u64 *ptep, u64 pte)
  * A new table for a level below the root, for the table span at @iova:
  * from @pa when set, else allocated with @gfp. NULL when there is none.
  */
-static u64 *lpae_get_table(struct lpae_pgtable *d, gfp_t gfp,
-			   struct iopgtable_prealloc *pa, u64 iova)
+static u64 *lpae_get_table(struct lpae_pgtable *d, unsigned int lvl,
+			   gfp_t gfp, struct iopgtable_prealloc *pa, u64 iova)
 {
 	if (pa)
 		return iopgtable_prealloc_take(&d->iop, pa, iova);
-	return lpae_alloc_table(d, BIT(d->granule_lg2), gfp);
+	return lpae_alloc_table(d, BIT(d->granule_lg2), lvl, gfp);
 }
 
 /* Give back a zeroed table lpae_get_table() returned, unused. */
 static void lpae_put_table(struct lpae_pgtable *d, u64 *table,
-			   struct iopgtable_prealloc *pa)
+			   unsigned int lvl, struct iopgtable_prealloc *pa)
 {
 	if (pa)
 		iopgtable_prealloc_put(pa, table);
 	else
-		lpae_free_table(d, table, BIT(d->granule_lg2));
+		lpae_free_table(d, table, BIT(d->granule_lg2), lvl);
 }
 
 /*
- * Install a new, empty table in the empty entry @ptep for @iova, from @pa
- * or allocated with @gfp. Returns the entry that is there afterwards, ours
- * or a concurrent mapper's, or 0 when there is no table to install. The
- * caller makes a table entry visible to a non-coherent walker, ours or the
- * winner's alike.
+ * Install a new, empty table for level @lvl in the empty entry @ptep for
+ * @iova, from @pa or allocated with @gfp. Returns the entry that is there
+ * afterwards, ours or a concurrent mapper's, or 0 when there is no table to
+ * install. The caller makes a table entry visible to a non-coherent walker,
+ * ours or the winner's alike.
  */
-static u64 lpae_install_table(struct lpae_pgtable *d, u64 *ptep, gfp_t gfp,
+static u64 lpae_install_table(struct lpae_pgtable *d, u64 *ptep,
+			      unsigned int lvl, gfp_t gfp,
 			      struct iopgtable_prealloc *pa, u64 iova)
 {
 	u64 *table, pte, old;
 
-	table = lpae_get_table(d, gfp, pa, iova);
+	table = lpae_get_table(d, lvl, gfp, pa, iova);
 	if (!table)
 		return 0;
 
@@ -444,7 +464,7 @@ static u64 lpae_install_table(struct lpae_pgtable *d, u64 *ptep, gfp_t gfp,
 	old = cmpxchg64_relaxed(ptep, 0, pte);
 	if (old) {
 		/* Lost the race: the winner's entry stands. */
-		lpae_put_table(d, table, pa);
+		lpae_put_table(d, table, lvl, pa);
 		pte = old;
 	}
 	return pte;
@@ -465,7 +485,7 @@ static u64 *lpae_walk_alloc(struct lpae_pgtable *d, u64 iova, unsigned int lvl,
 		u64 pte = lpae_read(ptep);
 
 		if (!pte) {
-			pte = lpae_install_table(d, ptep, gfp, pa, iova);
+			pte = lpae_install_table(d, ptep, l + 1, gfp, pa, iova);
 			if (!pte) {
 				*err = -ENOMEM;
 				return NULL;
@@ -819,6 +839,163 @@ static phys_addr_t lpae_iova_to_phys(struct iopgtable *iop, u64 iova)
 	return 0;
 }
 
+static void lpae_walk(struct iopgtable *iop, u64 iova,
+		      struct iopgtable_walk *walk)
+{
+	struct lpae_pgtable *d = to_lpae(iop);
+	u64 *table = d->root;
+	unsigned int lvl;
+
+	walk->start_level = d->start_level;
+	for (lvl = d->start_level; lvl < LPAE_MAX_LEVELS; lvl++) {
+		u64 pte = lpae_read(&table[lpae_index(d, iova, lvl)]);
+
+		walk->ptes[walk->nr++] = pte;
+		if (!lpae_is_table(pte, lvl))
+			break;
+		table = lpae_table_of(pte);
+	}
+}
+
+/* The IOPGTABLE_* flags a leaf's bits encode; lpae_prot_to_pte() undone. */
+static int lpae_pte_to_prot(const struct lpae_pgtable *d, u64 pte)
+{
+	int prot = 0;
+
+	if (d->mali) {
+		u64 perm = FIELD_GET(MALI_PTE_PERM, pte);
+
+		if (perm & MALI_PERM_READ)
+			prot |= IOPGTABLE_READ;
+		if (perm & MALI_PERM_WRITE)
+			prot |= IOPGTABLE_WRITE;
+	} else {
+		prot |= IOPGTABLE_READ;
+		if (!(pte & LPAE_PTE_AP_RDONLY))
+			prot |= IOPGTABLE_WRITE;
+		if (!(pte & LPAE_PTE_AP_UNPRIV))
+			prot |= IOPGTABLE_PRIVILEGED;
+	}
+	switch (FIELD_GET(LPAE_PTE_ATTRINDX, pte)) {
+	case LPAE_ATTR_IDX_CACHE:
+		prot |= IOPGTABLE_CACHE;
+		break;
+	case LPAE_ATTR_IDX_DEV:
+		prot |= IOPGTABLE_MMIO;
+		break;
+	}
+	if (pte & LPAE_PTE_XN)
+		prot |= IOPGTABLE_NOEXEC;
+	return prot;
+}
+
+static const char *lpae_leaf_name(unsigned int lvl)
+{
+	return lvl == LPAE_LAST_LEVEL ? "page" : "block";
+}
+
+/* The name of a MAIR_EL1 or AS_MEMATTR attribute this library programs. */
+static const char *lpae_attr_name(const struct lpae_pgtable *d, u8 attr)
+{
+	if (d->mali) {
+		switch (attr) {
+		case MALI_MEMATTR_IMP_DEF:
+			return "impl-def";
+		case MALI_MEMATTR_WRITE_ALLOC:
+			return "write-alloc";
+		}
+		return "?";
+	}
+	switch (attr) {
+	case LPAE_MAIR_ATTR_NC:
+		return "Normal-NC";
+	case LPAE_MAIR_ATTR_WBRWA:
+		return "Normal-WB";
+	case LPAE_MAIR_ATTR_DEVICE:
+		return "Device-nGnRE";
+	case LPAE_MAIR_ATTR_INC_OWBRWA:
+		return "Normal-iNC-oWB";
+	}
+	return "?";
+}
+
+static int lpae_describe(struct iopgtable *iop, unsigned int lvl, u64 pte,
+			 char *buf, size_t size)
+{
+	static const char *const sh_names[] = { "NSH", "?", "OS", "IS" };
+	static const char *const mali_perms[] = { "none", "R", "W", "RW" };
+	static const char *const xn_names[] = { "", " PXN", " UXN", " XN" };
+	struct lpae_pgtable *d = to_lpae(iop);
+	unsigned int idx = FIELD_GET(LPAE_PTE_ATTRINDX, pte);
+	u64 attrs = d->mali ? iop->cfg.arm_mali_lpae.memattr :
+			      iop->cfg.arm_lpae_s1.mair;
+	u8 attr = attrs >> (idx * 8);
+	char sz[8];
+	int n;
+
+	if (lpae_is_table(pte, lvl))
+		return scnprintf(buf, size, "table %#llx%s", pte & LPAE_PTE_OA,
+				 pte & LPAE_PTE_NSTABLE ? " NSTable" : "");
+	if (!lpae_is_leaf(d, pte, lvl))
+		return scnprintf(buf, size, "invalid");
+
+	iopgtable_size_str(sz, sizeof(sz), lpae_span_lg2(d, lvl));
+	n = scnprintf(buf, size, "%s %s %#llx AttrIndx %u (%#04x %s) SH %s",
+		      lpae_leaf_name(lvl), sz, pte & LPAE_PTE_OA, idx, attr,
+		      lpae_attr_name(d, attr),
+		      sh_names[FIELD_GET(LPAE_PTE_SH, pte)]);
+	if (d->mali)
+		n += scnprintf(buf + n, size - n, " %s",
+			       mali_perms[FIELD_GET(MALI_PTE_PERM, pte)]);
+	else
+		n += scnprintf(buf + n, size - n, " AP %s%s",
+			       pte & LPAE_PTE_AP_RDONLY ? "RO" : "RW",
+			       pte & LPAE_PTE_AP_UNPRIV ? " EL0" : "");
+	n += scnprintf(buf + n, size - n, "%s%s%s%s",
+		       pte & LPAE_PTE_AF ? " AF" : "",
+		       pte & LPAE_PTE_NG ? " nG" : "",
+		       pte & LPAE_PTE_NS ? " NS" : "",
+		       xn_names[FIELD_GET(LPAE_PTE_XN, pte)]);
+	return n;
+}
+
+/* Visit the leaves of @table at level @lvl, which maps from @iova on. */
+static void lpae_visit_table(struct lpae_pgtable *d, u64 *table,
+			     unsigned int lvl, u64 iova,
+			     struct iopgtable_visitor *v)
+{
+	unsigned int span_lg2 = lpae_span_lg2(d, lvl);
+	size_t i, n = lpae_entries(d, lvl);
+
+	v->tables[lvl]++;
+	for (i = 0; i < n; i++) {
+		u64 pte = lpae_read(&table[i]);
+		u64 va = iova + ((u64)i << span_lg2);
+		struct iopgtable_leaf leaf;
+
+		if (lpae_is_table(pte, lvl)) {
+			lpae_visit_table(d, lpae_table_of(pte), lvl + 1, va, v);
+			continue;
+		}
+		if (!lpae_is_leaf(d, pte, lvl))
+			continue;
+		leaf.iova = va;
+		leaf.paddr = pte & LPAE_PTE_OA;
+		leaf.attrs = pte & ~LPAE_PTE_OA;
+		leaf.size_lg2 = span_lg2;
+		leaf.prot = lpae_pte_to_prot(d, pte);
+		leaf.type = lpae_leaf_name(lvl);
+		v->leaf(v, &leaf);
+	}
+}
+
+static void lpae_visit(struct iopgtable *iop, struct iopgtable_visitor *v)
+{
+	struct lpae_pgtable *d = to_lpae(iop);
+
+	lpae_visit_table(d, d->root, d->start_level, iop->iova_first, v);
+}
+
 /*
  * Replace the block @blk at level @lvl in @ptep by a table of the leaves one
  * level down that map the same output addresses with the same attributes,
@@ -836,7 +1013,7 @@ static int lpae_split_block(struct lpae_pgtable *d, u64 *ptep, u64 blk,
 	size_t i, n = lpae_entries(d, next);
 	u64 attrs, oa, *table, pte, old;
 
-	table = lpae_get_table(d, gfp, pa, iova);
+	table = lpae_get_table(d, next, gfp, pa, iova);
 	if (!table)
 		return -ENOMEM;
 
@@ -855,7 +1032,7 @@ static int lpae_split_block(struct lpae_pgtable *d, u64 *ptep, u64 blk,
 		/* A concurrent call changed the entry first: it stands. */
 		memset(table, 0, n << LPAE_PTE_SIZE_LG2);
 		lpae_sync(d, table, n);
-		lpae_put_table(d, table, pa);
+		lpae_put_table(d, table, next, pa);
 		pte = old;
 	}
 	if (lpae_is_table(pte, lvl))
@@ -897,14 +1074,15 @@ static void *lpae_alloc_table_op(struct iopgtable *iop, gfp_t gfp)
 {
 	struct lpae_pgtable *d = to_lpae(iop);
 
-	return lpae_alloc_table(d, BIT(d->granule_lg2), gfp);
+	/* Its level is known only once it is used: traced as LPAE_MAX_LEVELS. */
+	return lpae_alloc_table(d, BIT(d->granule_lg2), LPAE_MAX_LEVELS, gfp);
 }
 
 static void lpae_free_table_op(struct iopgtable *iop, void *table)
 {
 	struct lpae_pgtable *d = to_lpae(iop);
 
-	lpae_free_table(d, table, BIT(d->granule_lg2));
+	lpae_free_table(d, table, BIT(d->granule_lg2), LPAE_MAX_LEVELS);
 }
 
 /*
@@ -972,7 +1150,7 @@ static int lpae_alloc_root(struct lpae_pgtable *d)
 		d->leaf_attrs[prot] = lpae_prot_to_pte(d, prot);
 	d->root_size = max_t(size_t, BIT(d->root_bits + LPAE_PTE_SIZE_LG2),
 			     LPAE_ROOT_MIN_SIZE);
-	d->root = lpae_alloc_table(d, d->root_size, GFP_KERNEL);
+	d->root = lpae_alloc_table(d, d->root_size, d->start_level, GFP_KERNEL);
 	if (!d->root)
 		return -ENOMEM;
 	/* The empty root must be visible before its address is programmed. */
@@ -1124,6 +1302,9 @@ const struct iopgtable_format iopgtable_arm_64_lpae_s1_format = {
 	.split		= lpae_split,
 	.alloc_table	= lpae_alloc_table_op,
 	.free_table	= lpae_free_table_op,
+	.walk		= lpae_walk,
+	.describe	= lpae_describe,
+	.visit		= lpae_visit,
 };
 
 const struct iopgtable_format iopgtable_arm_mali_lpae_format = {
@@ -1136,4 +1317,7 @@ const struct iopgtable_format iopgtable_arm_mali_lpae_format = {
 	.split		= lpae_split,
 	.alloc_table	= lpae_alloc_table_op,
 	.free_table	= lpae_free_table_op,
+	.walk		= lpae_walk,
+	.describe	= lpae_describe,
+	.visit		= lpae_visit,
 };

@@ -17,8 +17,17 @@
 #include <linux/ratelimit.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #include "iopgtable-internal.h"
+
+#define CREATE_TRACE_POINTS
+#include <trace/events/iopgtable.h>
+
+EXPORT_TRACEPOINT_SYMBOL_GPL(iopgtable_map);
+EXPORT_TRACEPOINT_SYMBOL_GPL(iopgtable_unmap);
+EXPORT_TRACEPOINT_SYMBOL_GPL(iopgtable_table_alloc);
+EXPORT_TRACEPOINT_SYMBOL_GPL(iopgtable_table_free);
 
 static const struct iopgtable_format *const iopgtable_formats[] = {
 #ifdef CONFIG_IOPGTABLE_ARM_LPAE
@@ -80,12 +89,12 @@ static bool iopgtable_prot_ok(int prot)
 	return prot & (IOPGTABLE_READ | IOPGTABLE_WRITE);
 }
 
-/* map_pages, with its new tables from @pa when set, else allocated. */
-static int iopgtable_map_pages_from(struct iopgtable *iop, u64 iova,
-				    phys_addr_t paddr, size_t pgsize,
-				    size_t pgcount, int prot, gfp_t gfp,
-				    struct iopgtable_prealloc *pa,
-				    size_t *mapped)
+/* The checks of map_pages, then the format's map with tables from @pa. */
+static int iopgtable_check_map_pages(struct iopgtable *iop, u64 iova,
+				     phys_addr_t paddr, size_t pgsize,
+				     size_t pgcount, int prot, gfp_t gfp,
+				     struct iopgtable_prealloc *pa,
+				     size_t *mapped)
 {
 	u64 size;
 	int ret;
@@ -101,6 +110,23 @@ static int iopgtable_map_pages_from(struct iopgtable *iop, u64 iova,
 
 	return iop->format->map(iop, iova, paddr, __ffs(pgsize), pgcount,
 				prot, gfp, pa, mapped);
+}
+
+/* map_pages, with its new tables from @pa when set, else allocated. */
+static int iopgtable_map_pages_from(struct iopgtable *iop, u64 iova,
+				    phys_addr_t paddr, size_t pgsize,
+				    size_t pgcount, int prot, gfp_t gfp,
+				    struct iopgtable_prealloc *pa,
+				    size_t *mapped)
+{
+	size_t before = *mapped;
+	int ret;
+
+	ret = iopgtable_check_map_pages(iop, iova, paddr, pgsize, pgcount,
+					prot, gfp, pa, mapped);
+	trace_iopgtable_map(&iop->ops, iova, paddr, pgsize, pgcount, prot, ret,
+			    *mapped - before);
+	return ret;
 }
 
 static int iopgtable_map_pages(struct iopgtable_ops *ops, u64 iova,
@@ -122,10 +148,13 @@ static size_t iopgtable_unmap_pages(struct iopgtable_ops *ops, u64 iova,
 	if (!pgcount || !iopgtable_pgsize_ok(iop, pgsize) ||
 	    (iova & (pgsize - 1)) ||
 	    !iopgtable_pages_size(pgsize, pgcount, &size) ||
-	    !iopgtable_iova_ok(iop, iova, size))
+	    !iopgtable_iova_ok(iop, iova, size)) {
+		trace_iopgtable_unmap(ops, iova, pgsize, pgcount, 0, true);
 		return 0;
+	}
 
 	done = iop->format->unmap(iop, iova, size, gather);
+	trace_iopgtable_unmap(ops, iova, pgsize, pgcount, done, done != size);
 	if (gather && done) {
 		gather->start = min(gather->start, iova);
 		gather->end = max(gather->end, iova + done - 1);
@@ -142,6 +171,36 @@ static phys_addr_t iopgtable_iova_to_phys(struct iopgtable_ops *ops, u64 iova)
 		return 0;
 	return iop->format->iova_to_phys(iop, iova);
 }
+
+/**
+ * iopgtable_walk() - read the entries on the way to an IOVA
+ * @ops: the table.
+ * @iova: the address to walk to; with IOPGTABLE_QUIRK_ARM_TTBR1, with its
+ *	sign-extended top bits.
+ * @walk: out: the level of the root and the raw entry read at each level,
+ *	root first, up to and including the leaf or the invalid entry that
+ *	ends the walk. Nothing is read past @walk->nr.
+ *
+ * What a GPU fault handler prints or puts in a devcoredump: the entries as
+ * the hardware reads them. iopgtable_walk_print() decodes them.
+ *
+ * Context: Any context: reads entries as iova_to_phys does, under no lock,
+ * and must likewise not race an unmap that frees the tables under @iova.
+ * Return: 0, or -ERANGE (and @walk->nr 0) for an @iova outside the input
+ * range: [0, 2^ias), or [2^64 - 2^ias, 2^64) with IOPGTABLE_QUIRK_ARM_TTBR1.
+ */
+int iopgtable_walk(struct iopgtable_ops *ops, u64 iova,
+		   struct iopgtable_walk *walk)
+{
+	struct iopgtable *iop = to_iopgtable(ops);
+
+	memset(walk, 0, sizeof(*walk));
+	if (!iopgtable_iova_ok(iop, iova, 1))
+		return -ERANGE;
+	iop->format->walk(iop, iova, walk);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(iopgtable_walk);
 
 /**
  * iopgtable_init() - set up the core's part of a table
@@ -240,11 +299,12 @@ EXPORT_SYMBOL_GPL(iopgtable_alloc_ops);
  * @ops: what iopgtable_alloc_ops() returned; NULL and ERR_PTR() values are
  *	ignored.
  *
- * Calls @cfg->tlb->tlb_flush_all first when the caller set it. The hardware
- * must no longer walk the table.
+ * Removes the table's debugfs file, waiting for readers, then calls
+ * @cfg->tlb->tlb_flush_all when the caller set it. The hardware must no
+ * longer walk the table.
  *
  * Context: Any context the caller's @cfg->free may run in; does not sleep
- * with the default allocator.
+ * with the default allocator, unless the table is in debugfs.
  */
 void iopgtable_free_ops(struct iopgtable_ops *ops)
 {
@@ -253,6 +313,7 @@ void iopgtable_free_ops(struct iopgtable_ops *ops)
 	if (IS_ERR_OR_NULL(ops))
 		return;
 	iop = to_iopgtable(ops);
+	iopgtable_debugfs_remove(iop);
 	if (iop->cfg.tlb && iop->cfg.tlb->tlb_flush_all)
 		iop->cfg.tlb->tlb_flush_all(iop->cookie);
 	iop->format->free(iop);

@@ -10,9 +10,43 @@
 #include <linux/bug.h>
 #include <linux/container_of.h>
 #include <linux/iopgtable.h>
+#include <linux/kernel.h>
 #include <linux/ratelimit_types.h>
 
 struct iopgtable;
+
+/* Levels of the deepest walk: the size of &iopgtable_walk.ptes. */
+#define IOPGTABLE_MAX_LEVELS	4
+
+/**
+ * struct iopgtable_leaf - one leaf entry, as the dump sees it
+ * @iova: the first IOVA it maps.
+ * @paddr: the output address.
+ * @attrs: every bit of the entry but the output address; leaves coalesce
+ *	in the dump only when these are equal.
+ * @size_lg2: log2 of the bytes it maps.
+ * @prot: the IOPGTABLE_* flags @attrs encode.
+ * @type: what the format calls it ("page", "block").
+ */
+struct iopgtable_leaf {
+	u64 iova;
+	u64 paddr;
+	u64 attrs;
+	unsigned int size_lg2;
+	int prot;
+	const char *type;
+};
+
+/**
+ * struct iopgtable_visitor - what &iopgtable_format.visit reports to
+ * @leaf: called on every leaf, in IOVA order.
+ * @tables: per level, the tables found there; the format adds to it.
+ */
+struct iopgtable_visitor {
+	void (*leaf)(struct iopgtable_visitor *v,
+		     const struct iopgtable_leaf *leaf);
+	unsigned long tables[IOPGTABLE_MAX_LEVELS];
+};
 
 /**
  * struct iopgtable_format - what a format plugs into the core
@@ -41,6 +75,14 @@ struct iopgtable;
  * @alloc_table: allocate a table for a level below the root, zeroed and,
  *	for a non-coherent walker, mapped for DMA; NULL on failure.
  * @free_table: free a table @alloc_table returned that was never used.
+ * @walk: record in @walk the entries read on the way to an in-range @iova,
+ *	root first, stopping after a leaf or an invalid entry.
+ * @describe: write into @buf (@size bytes) what @pte means at level @lvl in
+ *	the format's own terms, on one line without a newline; returns the
+ *	characters written, as scnprintf().
+ * @visit: call @v->leaf on every leaf, in IOVA order, and count
+ *	the tables at each level in @v->tables. Reads entries as
+ *	@iova_to_phys does, under no lock.
  */
 struct iopgtable_format {
 	unsigned long quirks;
@@ -57,6 +99,11 @@ struct iopgtable_format {
 		     struct iopgtable_prealloc *pa);
 	void *(*alloc_table)(struct iopgtable *iop, gfp_t gfp);
 	void (*free_table)(struct iopgtable *iop, void *table);
+	void (*walk)(struct iopgtable *iop, u64 iova,
+		     struct iopgtable_walk *walk);
+	int (*describe)(struct iopgtable *iop, unsigned int lvl, u64 pte,
+			char *buf, size_t size);
+	void (*visit)(struct iopgtable *iop, struct iopgtable_visitor *v);
 };
 
 /* The most levels below the root a format may have. */
@@ -85,6 +132,7 @@ struct iopgtable_format {
  * @dma_syncs: DMA syncs issued for a non-coherent walker; for the tests.
  * @sync_probe: for the tests: when set, called after each DMA sync with
  *	the first byte and the length it made visible.
+ * @debugfs: the file iopgtable_debugfs_add() created, or NULL.
  */
 struct iopgtable {
 	struct iopgtable_ops ops;
@@ -102,6 +150,7 @@ struct iopgtable {
 	atomic_long_t dma_syncs;
 	void (*sync_probe)(struct iopgtable *iop, const void *addr,
 			   size_t size);
+	struct dentry *debugfs;
 };
 
 static inline struct iopgtable *to_iopgtable(struct iopgtable_ops *ops)
@@ -117,6 +166,17 @@ void iopgtable_violation(struct iopgtable *iop, const char *what, u64 iova);
 void *iopgtable_prealloc_take(struct iopgtable *iop,
 			      struct iopgtable_prealloc *pa, u64 iova);
 void iopgtable_prealloc_put(struct iopgtable_prealloc *pa, void *table);
+void iopgtable_debugfs_remove(struct iopgtable *iop);
+
+/*
+ * Write a size of 2^@lg2 bytes, @lg2 >= 10, as the kernel writes page
+ * sizes: "4K", "2M", "512M", "1G". Returns the characters written.
+ */
+static inline int iopgtable_size_str(char *buf, size_t size, unsigned int lg2)
+{
+	return scnprintf(buf, size, "%llu%c", 1ULL << (lg2 % 10),
+			 "KMGTPE"[lg2 / 10 - 1]);
+}
 
 #ifdef CONFIG_IOPGTABLE_ARM_LPAE
 extern const struct iopgtable_format iopgtable_arm_64_lpae_s1_format;

@@ -17,9 +17,12 @@ built() {
 }
 
 for series in 6.12 6.1; do
-	say "out-of-tree build, W=1, Debian linux-headers $series amd64"
+	# 6.12 with the debugfs files, 6.1 without: both sides of the option.
+	extra=()
+	[ "$series" = 6.12 ] && extra=(CONFIG_IOPGTABLE_DEBUGFS=y)
+	say "out-of-tree build, W=1, Debian linux-headers $series amd64 ${extra[*]}"
 	kdir=$("$IOPGTABLE_ROOT/scripts/debian-headers.sh" "$series")
-	if out=$(build_module_clean "$kdir" "debian-$series" W=1); then
+	if out=$(build_module_clean "$kdir" "debian-$series" W=1 "${extra[@]}"); then
 		built "$out" "$(basename "$kdir")"
 	else
 		status=1

@@ -30,7 +30,7 @@ fi
 dst=$KERNEL_SRC/drivers/iopgtable
 mkdir -p "$dst"
 for f in Kconfig Kbuild Makefile iopgtable-internal.h io-pgtable-core.c \
-	 io-pgtable-arm-lpae.c include tests samples; do
+	 io-pgtable-arm-lpae.c io-pgtable-debug.c include tests samples; do
 	ln -sfn "$IOPGTABLE_ROOT/$f" "$dst/$f"
 done
 grep -q 'drivers/iopgtable/Kconfig' "$KERNEL_SRC/drivers/Kconfig" ||

@@ -12,7 +12,9 @@
 #include <linux/gfp.h>
 #include <linux/types.h>
 
+struct dentry;
 struct device;
+struct seq_file;
 struct sg_table;
 
 /**
@@ -231,5 +233,25 @@ int iopgtable_map_sgtable_prealloc(struct iopgtable_ops *ops, u64 iova,
 size_t iopgtable_unmap_split(struct iopgtable_ops *ops, u64 iova, size_t size,
 			     struct iopgtable_prealloc *pa,
 			     struct iopgtable_gather *gather);
+/**
+ * struct iopgtable_walk - the entries read on the way to one IOVA
+ * @start_level: the level of @ptes[0], the root's.
+ * @nr: entries read, root first: @ptes[@nr - 1] is a leaf or an invalid
+ *	entry.
+ * @ptes: the raw entries, as the hardware reads them.
+ */
+struct iopgtable_walk {
+	unsigned int start_level;
+	unsigned int nr;
+	u64 ptes[4];
+};
+
+int iopgtable_walk(struct iopgtable_ops *ops, u64 iova,
+		   struct iopgtable_walk *walk);
+int iopgtable_walk_print(struct iopgtable_ops *ops, u64 iova,
+			 struct seq_file *m, const char *prefix);
+void iopgtable_dump(struct iopgtable_ops *ops, struct seq_file *m);
+void iopgtable_debugfs_add(struct iopgtable_ops *ops, const char *name,
+			   struct dentry *parent);
 
 #endif /* _LINUX_IOPGTABLE_H */

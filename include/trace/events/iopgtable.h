@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Tracepoints of iopgtable: every map_pages and unmap_pages call with its
+ * outcome, and every table allocated or freed.
+ *
+ * No TRACE_INCLUDE_PATH: Kbuild puts this folder's include/ on the include
+ * path, in a kernel tree and out of tree alike, so define_trace.h finds
+ * this header as <trace/events/iopgtable.h>, as it finds the kernel's own.
+ * CREATE_TRACE_POINTS is defined by io-pgtable-core.c only.
+ */
+#undef TRACE_SYSTEM
+#define TRACE_SYSTEM iopgtable
+
+#if !defined(_TRACE_IOPGTABLE_H) || defined(TRACE_HEADER_MULTI_READ)
+#define _TRACE_IOPGTABLE_H
+
+#include <linux/tracepoint.h>
+#include <linux/types.h>
+
+/*
+ * @ops is the &struct iopgtable_ops the driver holds, printed hashed as
+ * drivers print it with %p: it names the table, not memory to read.
+ */
+TRACE_EVENT(iopgtable_map,
+	    TP_PROTO(const void *ops, u64 iova, u64 paddr, size_t pgsize,
+		     size_t pgcount, int prot, int ret, size_t mapped),
+	    TP_ARGS(ops, iova, paddr, pgsize, pgcount, prot, ret, mapped),
+	    TP_STRUCT__entry(__field(const void *, ops)
+			     __field(u64, iova)
+			     __field(u64, paddr)
+			     __field(size_t, pgsize)
+			     __field(size_t, pgcount)
+			     __field(int, prot)
+			     __field(int, ret)
+			     __field(size_t, mapped)),
+	    TP_fast_assign(__entry->ops = ops;
+			   __entry->iova = iova;
+			   __entry->paddr = paddr;
+			   __entry->pgsize = pgsize;
+			   __entry->pgcount = pgcount;
+			   __entry->prot = prot;
+			   __entry->ret = ret;
+			   __entry->mapped = mapped;),
+	    TP_printk("ops=%p iova=%#llx paddr=%#llx pgsize=%#zx pgcount=%zu prot=%#x ret=%d mapped=%#zx",
+		      __entry->ops, __entry->iova, __entry->paddr,
+		      __entry->pgsize, __entry->pgcount, __entry->prot,
+		      __entry->ret, __entry->mapped)
+);
+
+/*
+ * @broken: the call unmapped less than pgsize * pgcount: its arguments were
+ * bad, or the range broke the unmap rule (a hole, a block crossing an end).
+ */
+TRACE_EVENT(iopgtable_unmap,
+	    TP_PROTO(const void *ops, u64 iova, size_t pgsize, size_t pgcount,
+		     size_t unmapped, bool broken),
+	    TP_ARGS(ops, iova, pgsize, pgcount, unmapped, broken),
+	    TP_STRUCT__entry(__field(const void *, ops)
+			     __field(u64, iova)
+			     __field(size_t, pgsize)
+			     __field(size_t, pgcount)
+			     __field(size_t, unmapped)
+			     __field(bool, broken)),
+	    TP_fast_assign(__entry->ops = ops;
+			   __entry->iova = iova;
+			   __entry->pgsize = pgsize;
+			   __entry->pgcount = pgcount;
+			   __entry->unmapped = unmapped;
+			   __entry->broken = broken;),
+	    TP_printk("ops=%p iova=%#llx pgsize=%#zx pgcount=%zu unmapped=%#zx%s",
+		      __entry->ops, __entry->iova, __entry->pgsize,
+		      __entry->pgcount, __entry->unmapped,
+		      __entry->broken ? " broken" : "")
+);
+
+DECLARE_EVENT_CLASS(iopgtable_table,
+		    TP_PROTO(const void *ops, unsigned int level, u64 paddr,
+			     size_t size),
+		    TP_ARGS(ops, level, paddr, size),
+		    TP_STRUCT__entry(__field(const void *, ops)
+				     __field(unsigned int, level)
+				     __field(u64, paddr)
+				     __field(size_t, size)),
+		    TP_fast_assign(__entry->ops = ops;
+				   __entry->level = level;
+				   __entry->paddr = paddr;
+				   __entry->size = size;),
+		    TP_printk("ops=%p level=%u table=%#llx size=%#zx",
+			      __entry->ops, __entry->level, __entry->paddr,
+			      __entry->size)
+);
+
+/*
+ * A table (the root included) was allocated for @level; a table reserved
+ * for a later call, whose level is not known yet, is traced at level 4.
+ */
+DEFINE_EVENT(iopgtable_table, iopgtable_table_alloc,
+	     TP_PROTO(const void *ops, unsigned int level, u64 paddr,
+		      size_t size),
+	     TP_ARGS(ops, level, paddr, size)
+);
+
+/* A table at @level was freed (4: a reserved table never used). */
+DEFINE_EVENT(iopgtable_table, iopgtable_table_free,
+	     TP_PROTO(const void *ops, unsigned int level, u64 paddr,
+		      size_t size),
+	     TP_ARGS(ops, level, paddr, size)
+);
+
+#endif /* _TRACE_IOPGTABLE_H */
+
+/* This part must be outside the multi-read protection. */
+#include <trace/define_trace.h>
