@@ -79,6 +79,7 @@ static int __init iopgtable_demo_init(void)
 		/* An I/O-coherent GPU: no cache maintenance, no device. */
 		.coherent_walk	= true,
 	};
+	struct iopgtable_walk walk;
 	struct iopgtable_ops *ops;
 	size_t mapped, prefix, unmapped;
 	const char *what;
@@ -114,6 +115,22 @@ static int __init iopgtable_demo_init(void)
 		ret = -EINVAL;
 		goto fail;
 	}
+
+	/*
+	 * What a GPU fault handler reports: the entries the walker reads on
+	 * the way to the faulting address, raw, and decoded into the kernel
+	 * log. The second probe lies in a 2M block: three levels, 0 to 2.
+	 */
+	ret = iopgtable_walk(ops, demo_probes[1], &walk);
+	pr_info("walk %#llx: %d, %u entries from level %u, leaf %#llx\n",
+		demo_probes[1], ret, walk.nr, walk.start_level,
+		walk.nr ? walk.ptes[walk.nr - 1] : 0);
+	if (ret || walk.start_level != 0 || walk.nr != 3) {
+		what = "iopgtable_walk of a 2M block";
+		ret = -EINVAL;
+		goto fail;
+	}
+	iopgtable_walk_print(ops, demo_probes[1], NULL, KBUILD_MODNAME);
 
 	/*
 	 * The raw op adds what it mapped to *mapped. Returning 0 with less
