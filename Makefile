@@ -6,6 +6,7 @@
 #               make check        every test lane (what CI runs)
 #               make check-uml    the KUnit suites under UML only
 #               make check-arm64  the arm64 lanes: KUnit and module load
+#               make check-arm32  the KUnit suites on 32-bit ARM with LPAE
 #               make lint         checkpatch, kernel-doc, sparse, W=1, coccicheck
 #               make modules-all  out-of-tree W=1 builds: 6.12, 6.1, arm64
 #               make bench        iopgtable beside io-pgtable-arm, timed
@@ -32,6 +33,9 @@ check-uml:
 check-arm64:
 	scripts/check.sh arm64 arm64-load
 
+check-arm32:
+	scripts/check.sh arm32
+
 lint:
 	scripts/check.sh lint
 
@@ -42,4 +46,4 @@ bench:
 	scripts/bench.sh
 
 .PHONY: all modules modules_install clean demo check check-uml check-arm64 \
-	lint modules-all bench
+	check-arm32 lint modules-all bench

@@ -8,6 +8,7 @@
 #   modules     out-of-tree W=1 builds: Debian 6.12 and 6.1 amd64, arm64
 #   arm64       the KUnit suites built in, arm64 under QEMU (kunit.py)
 #   arm64-load  the out-of-tree modules loaded into arm64 under QEMU
+#   arm32       the KUnit suites built in, 32-bit ARM with LPAE under QEMU
 #
 # Runs every lane named even after one fails, prints each lane's result,
 # and ends with "check: N passed, N failed, N skipped" over the KUnit
@@ -16,7 +17,7 @@ set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 lanes=("$@")
-[ ${#lanes[@]} -gt 0 ] || lanes=(uml lint modules arm64 arm64-load)
+[ ${#lanes[@]} -gt 0 ] || lanes=(uml lint modules arm64 arm64-load arm32)
 
 mkdir -p "$BUILD_DIR"
 passed=0 failed=0 skipped=0
@@ -64,9 +65,11 @@ for lane in "${lanes[@]}"; do
 	uml)		kunit_lane kunit-uml "$IOPGTABLE_ROOT/scripts/kunit.sh" ;;
 	arm64)		kunit_lane kunit-arm64 "$IOPGTABLE_ROOT/scripts/kunit-arm64.sh" ;;
 	arm64-load)	kunit_lane arm64-load "$IOPGTABLE_ROOT/scripts/arm64-load.sh" ;;
+	arm32)		kunit_lane kunit-arm32 "$IOPGTABLE_ROOT/scripts/kunit-arm32.sh" ;;
 	lint)		plain_lane lint "$IOPGTABLE_ROOT/scripts/lint.sh" ;;
 	modules)	plain_lane modules "$IOPGTABLE_ROOT/scripts/modules.sh" ;;
-	*)		die "unknown lane $lane (uml lint modules arm64 arm64-load)" ;;
+	*)		die "unknown lane $lane (uml lint modules arm64 arm64-load" \
+			"arm32)" ;;
 	esac
 done
 
