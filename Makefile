@@ -8,7 +8,8 @@
 #               make check-arm64  the arm64 lanes: KUnit and module load
 #               make check-arm32  the KUnit suites on 32-bit ARM with LPAE
 #               make lint         checkpatch, kernel-doc, sparse, W=1, coccicheck
-#               make modules-all  out-of-tree W=1 builds: 6.12, 6.1, arm64
+#               make modules-all  out-of-tree W=1 builds: 6.12, 6.1, arm64,
+#                                 arm32
 #               make bench        iopgtable beside io-pgtable-arm, timed
 #                                 (BENCH_ONLY=text: only the matching cases)
 #

@@ -5,7 +5,8 @@
 #
 #   uml         every iopgtable KUnit suite under UML (kunit.py)
 #   lint        checkpatch, kernel-doc, sparse, W=1, coccicheck
-#   modules     out-of-tree W=1 builds: Debian 6.12 and 6.1 amd64, arm64
+#   modules     out-of-tree W=1 builds: Debian 6.12 and 6.1 amd64, arm64,
+#               arm32 (LPAE)
 #   arm64       the KUnit suites built in, arm64 under QEMU (kunit.py)
 #   arm64-load  the out-of-tree modules loaded into arm64 under QEMU
 #   arm32       the KUnit suites built in, 32-bit ARM with LPAE under QEMU

@@ -63,23 +63,38 @@ build_module() {
 	echo "$out"
 }
 
-# arm64_modules_tree: configure and build (incrementally) the arm64 kernel
-# of tests/arm64-modules.kunitconfig in build/arm64-modules: modules and
-# KUnit, io-pgtable-arm built in, no iopgtable. Prints the build folder,
-# the KDIR for out-of-tree arm64 builds.
-arm64_modules_tree() {
-	local src out=$BUILD_DIR/arm64-modules
+# modules_tree ARCH CROSS_COMPILE NAME: configure and build (incrementally)
+# with kunit.py the ARCH kernel of tests/NAME.kunitconfig in build/NAME.
+# Prints the build folder, the KDIR for out-of-tree builds.
+modules_tree() {
+	local arch=$1 cross=$2 name=$3 src out=$BUILD_DIR/$3
 
-	apt_install gcc-aarch64-linux-gnu
 	src=$("$IOPGTABLE_ROOT/scripts/prepare-kernel.sh")
-	(cd "$src" && python3 tools/testing/kunit/kunit.py build --arch=arm64 \
-		--cross_compile=aarch64-linux-gnu- \
-		--kunitconfig="$IOPGTABLE_ROOT/tests/arm64-modules.kunitconfig" \
-		--build_dir="$out" --jobs="$(nproc)" >"$BUILD_DIR/arm64-modules.log" 2>&1) || {
-		tail -n 30 "$BUILD_DIR/arm64-modules.log" >&2
-		die "arm64 kernel build failed (see $BUILD_DIR/arm64-modules.log)"
+	(cd "$src" && python3 tools/testing/kunit/kunit.py build --arch="$arch" \
+		--cross_compile="$cross" \
+		--kunitconfig="$IOPGTABLE_ROOT/tests/$name.kunitconfig" \
+		--build_dir="$out" --jobs="$(nproc)" >"$BUILD_DIR/$name.log" 2>&1) || {
+		tail -n 30 "$BUILD_DIR/$name.log" >&2
+		die "$arch kernel build failed (see $BUILD_DIR/$name.log)"
 	}
 	echo "$out"
+}
+
+# arm64_modules_tree: the arm64 kernel of tests/arm64-modules.kunitconfig
+# in build/arm64-modules: modules and KUnit, io-pgtable-arm built in, no
+# iopgtable. Prints the KDIR for out-of-tree arm64 builds.
+arm64_modules_tree() {
+	apt_install gcc-aarch64-linux-gnu
+	modules_tree arm64 aarch64-linux-gnu- arm64-modules
+}
+
+# arm32_modules_tree: the 32-bit ARM kernel of
+# tests/arm32-modules.kunitconfig in build/arm32-modules: LPAE, modules and
+# KUnit, io-pgtable-arm built in, no iopgtable. Prints the KDIR for
+# out-of-tree arm32 builds.
+arm32_modules_tree() {
+	apt_install gcc-arm-linux-gnueabihf
+	modules_tree arm arm-linux-gnueabihf- arm32-modules
 }
 
 # build_module_clean KDIR NAME [MAKE ARGS...]: build_module, failing on any

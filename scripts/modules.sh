@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Out-of-tree module builds with W=1, failing on any warning, against:
-# Debian's newest linux-headers of 6.12 and of 6.1 for amd64, and the
-# arm64 kernel of tests/arm64-modules.kunitconfig (cross-compiled).
+# Debian's newest linux-headers of 6.12 and of 6.1 for amd64, the arm64
+# kernel of tests/arm64-modules.kunitconfig and the 32-bit ARM (LPAE) kernel
+# of tests/arm32-modules.kunitconfig (both cross-compiled).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -40,5 +41,16 @@ else
 	status=1
 fi
 
-[ $status -eq 0 ] && echo "modules: 3 kernels built, no warnings"
+say "out-of-tree build, W=1, arm32 LPAE (ARCH=arm CROSS_COMPILE=arm-linux-gnueabihf-)"
+if kdir=$(arm32_modules_tree) &&
+   out=$(build_module_clean "$kdir" arm32 W=1 ARCH=arm \
+	 CROSS_COMPILE=arm-linux-gnueabihf-); then
+	built "$out" "build/arm32-modules"
+	[ -f "$out/iopgtable_test.ko" ] ||
+		{ echo "error: no iopgtable_test.ko for a kernel with KUnit" >&2; status=1; }
+else
+	status=1
+fi
+
+[ $status -eq 0 ] && echo "modules: 4 kernels built, no warnings"
 exit $status
