@@ -7,6 +7,7 @@
 #               make check-uml    the KUnit suites under UML only
 #               make check-arm64  the arm64 lanes: KUnit and module load
 #               make check-arm32  the KUnit suites on 32-bit ARM with LPAE
+#               make check-sanitizers  the suites under UML, KASAN and UBSAN
 #               make lint         checkpatch, kernel-doc, sparse, W=1, coccicheck
 #               make modules-all  out-of-tree W=1 builds: 6.12, 6.1, arm64,
 #                                 arm32
@@ -37,6 +38,9 @@ check-arm64:
 check-arm32:
 	scripts/check.sh arm32
 
+check-sanitizers:
+	scripts/check.sh sanitizers
+
 lint:
 	scripts/check.sh lint
 
@@ -47,4 +51,4 @@ bench:
 	scripts/bench.sh
 
 .PHONY: all modules modules_install clean demo check check-uml check-arm64 \
-	check-arm32 lint modules-all bench
+	check-arm32 check-sanitizers lint modules-all bench

@@ -10,6 +10,8 @@
 #   arm64       the KUnit suites built in, arm64 under QEMU (kunit.py)
 #   arm64-load  the out-of-tree modules loaded into arm64 under QEMU
 #   arm32       the KUnit suites built in, 32-bit ARM with LPAE under QEMU
+#   sanitizers  the KUnit suites under UML with KASAN and UBSAN, failing on
+#               any report
 #
 # Runs every lane named even after one fails, prints each lane's result,
 # and ends with "check: N passed, N failed, N skipped" over the KUnit
@@ -18,7 +20,8 @@ set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 lanes=("$@")
-[ ${#lanes[@]} -gt 0 ] || lanes=(uml lint modules arm64 arm64-load arm32)
+[ ${#lanes[@]} -gt 0 ] ||
+	lanes=(uml lint modules arm64 arm64-load arm32 sanitizers)
 
 mkdir -p "$BUILD_DIR"
 passed=0 failed=0 skipped=0
@@ -42,7 +45,9 @@ kunit_lane() {
 		results+=("$name: no test ran (see $log)")
 	else
 		[ $((p + f + s)) -eq "$ran" ] || status=1
-		results+=("$name: $p passed, $f failed, $s skipped")
+		results+=("$name: $p passed, $f failed, $s skipped$(
+			[ "$status" -eq 0 ] || [ "$f" -gt 0 ] ||
+			echo " (FAILED, see $log)")")
 		passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 	fi
 	[ "$status" -eq 0 ] && [ "$f" -eq 0 ] || bad=1
@@ -67,10 +72,11 @@ for lane in "${lanes[@]}"; do
 	arm64)		kunit_lane kunit-arm64 "$IOPGTABLE_ROOT/scripts/kunit-arm64.sh" ;;
 	arm64-load)	kunit_lane arm64-load "$IOPGTABLE_ROOT/scripts/arm64-load.sh" ;;
 	arm32)		kunit_lane kunit-arm32 "$IOPGTABLE_ROOT/scripts/kunit-arm32.sh" ;;
+	sanitizers)	kunit_lane sanitizers "$IOPGTABLE_ROOT/scripts/sanitizers.sh" ;;
 	lint)		plain_lane lint "$IOPGTABLE_ROOT/scripts/lint.sh" ;;
 	modules)	plain_lane modules "$IOPGTABLE_ROOT/scripts/modules.sh" ;;
 	*)		die "unknown lane $lane (uml lint modules arm64 arm64-load" \
-			"arm32)" ;;
+			"arm32 sanitizers)" ;;
 	esac
 done
 
