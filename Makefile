@@ -11,6 +11,7 @@
 #               make lint         checkpatch, kernel-doc, sparse, W=1, coccicheck
 #               make modules-all  out-of-tree W=1 builds: 6.12, 6.1, arm64,
 #                                 arm32
+#               make check-driver-fit  contrib/'s driver series, applied and built
 #               make bench        iopgtable beside io-pgtable-arm, timed
 #                                 (BENCH_ONLY=text: only the matching cases)
 #
@@ -47,8 +48,11 @@ lint:
 modules-all:
 	scripts/check.sh modules
 
+check-driver-fit:
+	scripts/check.sh driver-fit
+
 bench:
 	scripts/bench.sh
 
 .PHONY: all modules modules_install clean demo check check-uml check-arm64 \
-	check-arm32 check-sanitizers lint modules-all bench
+	check-arm32 check-sanitizers lint modules-all check-driver-fit bench

@@ -12,6 +12,7 @@
 #   arm32       the KUnit suites built in, 32-bit ARM with LPAE under QEMU
 #   sanitizers  the KUnit suites under UML with KASAN and UBSAN, failing on
 #               any report
+#   driver-fit  contrib/'s Panthor and Panfrost series applied and built
 #
 # Runs every lane named even after one fails, prints each lane's result,
 # and ends with "check: N passed, N failed, N skipped" over the KUnit
@@ -21,7 +22,7 @@ set -uo pipefail
 
 lanes=("$@")
 [ ${#lanes[@]} -gt 0 ] ||
-	lanes=(uml lint modules arm64 arm64-load arm32 sanitizers)
+	lanes=(uml lint modules arm64 arm64-load arm32 sanitizers driver-fit)
 
 mkdir -p "$BUILD_DIR"
 passed=0 failed=0 skipped=0
@@ -75,8 +76,9 @@ for lane in "${lanes[@]}"; do
 	sanitizers)	kunit_lane sanitizers "$IOPGTABLE_ROOT/scripts/sanitizers.sh" ;;
 	lint)		plain_lane lint "$IOPGTABLE_ROOT/scripts/lint.sh" ;;
 	modules)	plain_lane modules "$IOPGTABLE_ROOT/scripts/modules.sh" ;;
+	driver-fit)	plain_lane driver-fit "$IOPGTABLE_ROOT/scripts/driver-fit.sh" ;;
 	*)		die "unknown lane $lane (uml lint modules arm64 arm64-load" \
-			"arm32 sanitizers)" ;;
+			"arm32 sanitizers driver-fit)" ;;
 	esac
 done
 

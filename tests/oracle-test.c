@@ -14,6 +14,7 @@
  */
 
 #include <kunit/test.h>
+#include <linux/math64.h>
 #include <linux/moduleparam.h>
 #include <linux/prandom.h>
 #include <linux/sizes.h>
@@ -85,7 +86,10 @@ static u64 oracle_rand(struct oracle_run *r, u64 n)
 	u64 v = ((u64)prandom_u32_state(&r->rnd) << 32) |
 		prandom_u32_state(&r->rnd);
 
-	return n ? v % n : v;
+	if (!n)
+		return v;
+	div64_u64_rem(v, n, &v);
+	return v;
 }
 
 static int oracle_prot(struct oracle_run *r)
@@ -166,7 +170,7 @@ static bool oracle_free_range(struct oracle_run *r, u64 size, u64 pgsize,
 		return false;
 	for (tries = 0; tries < 16; tries++) {
 		*iova = r->window +
-			oracle_rand(r, (r->window_size - size) / pgsize + 1) * pgsize;
+			oracle_rand(r, div64_u64(r->window_size - size, pgsize) + 1) * pgsize;
 		if (!iopgtable_test_extents_overlap(&r->model, *iova, size))
 			return true;
 	}
@@ -175,7 +179,7 @@ static bool oracle_free_range(struct oracle_run *r, u64 size, u64 pgsize,
 
 static u64 oracle_paddr(struct oracle_run *r, u64 size, u64 align)
 {
-	return oracle_rand(r, (r->phys_size - size) / align + 1) * align;
+	return oracle_rand(r, div64_u64(r->phys_size - size, align) + 1) * align;
 }
 
 static size_t oracle_count(struct oracle_run *r, unsigned int lg2)
@@ -261,7 +265,7 @@ static bool oracle_step_unmap(struct oracle_run *r)
 	end = e->iova + e->size;
 	/* A run inside a mapping splits it: only while there is room. */
 	if (!e->whole && r->model.n < ORACLE_MAX_EXTENTS - 8 && oracle_rand(r, 2)) {
-		u64 pages = e->size / pgsize, first = oracle_rand(r, pages);
+		u64 pages = div64_u64(e->size, pgsize), first = oracle_rand(r, pages);
 
 		iova += first * pgsize;
 		end = iova + (1 + oracle_rand(r, pages - first)) * pgsize;
@@ -280,7 +284,7 @@ static bool oracle_step_unmap(struct oracle_run *r)
 		/* unmap_pages in the granule takes any consecutive run. */
 		pgsize = BIT_ULL(r->granule_lg2);
 		got = r->ops->unmap_pages(r->ops, iova, pgsize,
-					  (end - iova) / pgsize, NULL);
+					  div64_u64(end - iova, pgsize), NULL);
 	}
 	KUNIT_EXPECT_EQ_MSG(r->test, got, end - iova, "unmap %#llx + %#llx",
 			    iova, end - iova);
@@ -324,7 +328,7 @@ static bool oracle_step_unmap_violation(struct oracle_run *r)
 		want = 0;
 		break;
 	case 2:	/* start at a hole */
-		iova = r->window + oracle_rand(r, r->window_size / granule) * granule;
+		iova = r->window + oracle_rand(r, div64_u64(r->window_size, granule)) * granule;
 		if (iopgtable_test_extent_find(&r->model, iova))
 			return false;
 		size = granule;
@@ -341,7 +345,7 @@ static bool oracle_step_unmap_violation(struct oracle_run *r)
 		break;
 	}
 
-	got = r->ops->unmap_pages(r->ops, iova, granule, size / granule, NULL);
+	got = r->ops->unmap_pages(r->ops, iova, granule, div64_u64(size, granule), NULL);
 	KUNIT_EXPECT_EQ_MSG(r->test, got, want, "illegal unmap %#llx + %#llx",
 			    iova, size);
 	iopgtable_test_extents_remove(r->test, &r->model, iova, want);
@@ -399,7 +403,7 @@ static bool oracle_step_helper(struct oracle_run *r)
 static bool oracle_step_bad_args(struct oracle_run *r)
 {
 	u64 granule = BIT_ULL(r->granule_lg2);
-	u64 iova = r->window + oracle_rand(r, r->window_size / granule) * granule;
+	u64 iova = r->window + oracle_rand(r, div64_u64(r->window_size, granule)) * granule;
 	size_t mapped = 0;
 	int ret, want;
 
@@ -547,7 +551,7 @@ static void oracle_test(struct kunit *test)
 	r->phys_size = BIT_ULL(c->oas);
 	top = BIT_ULL(__fls(r->sizes));
 	r->window_size = 2 * top;
-	r->window = oracle_rand(r, r->iova_limit / r->window_size - 1) *
+	r->window = oracle_rand(r, div64_u64(r->iova_limit, r->window_size) - 1) *
 		    r->window_size;
 
 	oracle_run_steps(r);

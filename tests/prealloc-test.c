@@ -17,6 +17,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/io-pgtable.h>
 #include <linux/io.h>
+#include <linux/math64.h>
 #include <linux/moduleparam.h>
 #include <linux/prandom.h>
 #include <linux/scatterlist.h>
@@ -861,8 +862,9 @@ static void pa_split_vs_io_pgtable_arm(struct kunit *test)
 		for (n = prandom_u32_state(&rnd) % hweight_long(below); n; n--)
 			p_lg2 = __ffs(below & ~GENMASK(p_lg2, 0));
 		room = BIT_ULL(v->g_lg2 - 3);	/* entries of a table */
-		start = prandom_u32_state(&rnd) % room;
-		n = 1 + prandom_u32_state(&rnd) % min_t(u64, room - start, 16);
+		start = prandom_u32_state(&rnd) % (u32)room;
+		n = 1 + prandom_u32_state(&rnd) %
+			(u32)min_t(u64, room - start, 16);
 		start = iova + (((u64)(prandom_u32_state(&rnd) %
 				       (1U << (b_lg2 - p_lg2))) << p_lg2) &
 				~(BIT_ULL(p_lg2 + v->g_lg2 - 3) - 1)) +
@@ -928,7 +930,10 @@ static u64 pa_rand64(struct pa_run *r, u64 n)
 	u64 v = ((u64)prandom_u32_state(&r->rnd) << 32) |
 		prandom_u32_state(&r->rnd);
 
-	return n ? v % n : v;
+	if (!n)
+		return v;
+	div64_u64_rem(v, n, &v);
+	return v;
 }
 
 /* A point in the window, aligned to a random size from granule to top. */
