@@ -1,0 +1,724 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * iopgtable_smp_stress: concurrent maps, unmaps and translations on one table.
+ *
+ * The contract lets map and unmap calls on disjoint ranges of one table run
+ * at the same time with no lock, and iova_to_phys() run beside any call
+ * whose range does not hold its IOVA. Four writer threads each own slots
+ * of one 1G span, interleaved with the other writers' slots so that they
+ * share the level-2 table and the level-3 tables:
+ *
+ * - the even 2M regions are block slots, owned in turn by the writers and
+ *   mapped as one 2M block or as 512 4K pages (a level-3 table of their
+ *   own), unmapped whole or in two calls (leaving an empty table that the
+ *   next block map replaces);
+ * - the odd 2M regions hold 16K chunks of four 4K pages, chunk c owned by
+ *   writer c % 4, mapped as a run of 1 to 4 pages from the chunk's start
+ *   that grows, shrinks by its last page or goes.
+ *
+ * Each round builds a new table, so its level-3 tables are installed while
+ * the writers race for them: all writers start together and walk the
+ * regions in the same random order, each in its own slots of a region.
+ * Two reader threads meanwhile translate addresses mapped before the
+ * writers start, in a 2M block and in chunks among the writers' ones, that
+ * no writer touches, and every answer must be exact. After the round every
+ * slot must translate to what its owner last did, no contract violation
+ * may have been counted and, once the table is freed, every table the
+ * allocator gave out must be back.
+ *
+ * A writer's operations depend only on the seed and its own slots, so the
+ * final state is deterministic although the interleaving is not; nothing
+ * depends on timing. The seed is the stress_seed module parameter, printed.
+ * The allocator here counts with atomics: the suites' shared one does not.
+ */
+
+#include <kunit/test.h>
+#include <linux/atomic.h>
+#include <linux/completion.h>
+#include <linux/cpumask.h>
+#include <linux/gfp.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/prandom.h>
+#include <linux/sched.h>
+#include <linux/sched/task.h>
+#include <linux/sizes.h>
+
+#include "test-util.h"
+
+static ulong stress_seed = 0x57e55;
+module_param(stress_seed, ulong, 0444);
+MODULE_PARM_DESC(stress_seed, "seed of the iopgtable_smp_stress operations");
+
+#define STRESS_WRITERS		4
+#define STRESS_READERS		2
+#define STRESS_THREADS		(STRESS_WRITERS + STRESS_READERS)
+#define STRESS_ROUNDS		8
+#define STRESS_OPS		512	/* per writer and round */
+#define STRESS_MIN_READS	256	/* per reader and round, at least */
+#define STRESS_BASE		SZ_1G	/* the span: [1G, 2G) */
+#define STRESS_REGIONS		64	/* 2M regions of the span in use */
+#define STRESS_CHUNK_PAGES	4
+#define STRESS_CHUNK_SIZE	(STRESS_CHUNK_PAGES * SZ_4K)
+#define STRESS_CHUNKS		(SZ_2M / STRESS_CHUNK_SIZE)
+#define STRESS_BLOCK_PAGES	(SZ_2M / SZ_4K)
+#define STRESS_READER_GEN	128	/* writers' generations: 1 to 127 */
+#define STRESS_PROT		(IOPGTABLE_READ | IOPGTABLE_WRITE)
+#define STRESS_MAX_REPORTS	8
+
+struct stress_case {
+	const char *desc;
+	enum iopgtable_fmt fmt;
+};
+
+static const struct stress_case stress_cases[] = {
+	{ "arm_64_lpae_s1 4K", IOPGTABLE_ARM_64_LPAE_S1 },
+	{ "mali_lpae 4K", IOPGTABLE_ARM_MALI_LPAE },
+};
+
+static void stress_case_desc(const struct stress_case *c, char *desc)
+{
+	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(stress, stress_cases, stress_case_desc);
+
+/**
+ * struct stress_slot - what the owner of a slot last did to it
+ * @gen: generation of the last map, which the physical address carries.
+ * @pages: chunks: 4K pages mapped from the start; blocks: 1 when mapped.
+ * @paged: a block slot mapped as 4K pages.
+ * @empty_table: a block slot unmapped in two calls: its empty level-3
+ *	table stays until the next map.
+ */
+struct stress_slot {
+	u8 gen;
+	u8 pages;
+	bool paged;
+	bool empty_table;
+};
+
+struct stress_run;
+
+/**
+ * struct stress_thread - one writer or reader; only it writes here while
+ *	it runs, the test reads after stopping it
+ * @run: the run it belongs to.
+ * @task: the kthread, with a reference held; NULL when there is none.
+ * @rnd: its random state.
+ * @id: writers 0 to STRESS_WRITERS - 1, then the readers.
+ * @maps: map_pages calls made.
+ * @unmaps: unmap_pages calls made.
+ * @removed: tables its calls removed (unmaps of a whole paged block in
+ *	one call, block maps over an empty table).
+ * @reads: translations checked (readers).
+ * @errors: wrong results seen.
+ * @err_what: the first wrong result: the call.
+ * @err_iova: its IOVA.
+ * @err_ret: what it returned (map_pages).
+ * @err_got: what it did: bytes mapped or unmapped, or the translation.
+ * @err_want: what it should have done.
+ */
+struct stress_thread {
+	struct stress_run *run;
+	struct task_struct *task;
+	struct rnd_state rnd;
+	unsigned int id;
+	unsigned long maps;
+	unsigned long unmaps;
+	unsigned long removed;
+	unsigned long reads;
+	unsigned long errors;
+	const char *err_what;
+	u64 err_iova;
+	int err_ret;
+	u64 err_got;
+	u64 err_want;
+};
+
+/**
+ * struct stress_run - one parameter's run
+ * @test: the test.
+ * @fmt: the format.
+ * @cfg: the configuration of the current round's table.
+ * @ops: the current round's table, NULL between rounds.
+ * @slots: STRESS_REGIONS * STRESS_CHUNKS slots; a block slot is the first
+ *	of its region's.
+ * @order: the regions the writers visit in this round, in turn.
+ * @threads: the writers, then the readers.
+ * @start: completed when every thread of the round may start.
+ * @done: completed by the last writer to finish.
+ * @writers_left: writers still running.
+ * @abort: set (WRITE_ONCE) to make the threads stop early on cleanup.
+ * @allocs: tables allocated in the round.
+ * @frees: tables freed in the round.
+ * @live_bytes: bytes allocated and not freed.
+ * @rnd: the test's random state (the regions' order).
+ * @reports: slot mismatches reported in the round, up to
+ *	STRESS_MAX_REPORTS.
+ */
+struct stress_run {
+	struct kunit *test;
+	enum iopgtable_fmt fmt;
+	struct iopgtable_cfg cfg;
+	struct iopgtable_ops *ops;
+	struct stress_slot *slots;
+	u16 order[STRESS_OPS];
+	struct stress_thread threads[STRESS_THREADS];
+	struct completion start;
+	struct completion done;
+	atomic_t writers_left;
+	bool abort;
+	atomic_long_t allocs;
+	atomic_long_t frees;
+	atomic_long_t live_bytes;
+	struct rnd_state rnd;
+	unsigned int reports;
+};
+
+static void *stress_alloc(void *cookie, size_t size, gfp_t gfp)
+{
+	struct stress_run *run = cookie;
+	struct page *page;
+
+	page = alloc_pages(gfp | __GFP_ZERO, get_order(size));
+	if (!page)
+		return NULL;
+	atomic_long_inc(&run->allocs);
+	atomic_long_add(size, &run->live_bytes);
+	return page_address(page);
+}
+
+static void stress_free(void *cookie, void *pages, size_t size)
+{
+	struct stress_run *run = cookie;
+
+	atomic_long_inc(&run->frees);
+	atomic_long_sub(size, &run->live_bytes);
+	free_pages((unsigned long)pages, get_order(size));
+}
+
+static bool stress_is_block(unsigned int r)
+{
+	return !(r % 2);
+}
+
+/* The readers' 2M blocks, and their chunks in every other chunk region. */
+static bool stress_reader_block(unsigned int r)
+{
+	return !(r % 32);
+}
+
+static bool stress_reader_chunk(unsigned int r, unsigned int c)
+{
+	return r % 4 == 1 && c % 16 == 15;
+}
+
+static unsigned int stress_block_owner(unsigned int r)
+{
+	return (r / 2) % STRESS_WRITERS;
+}
+
+static u64 stress_iova(unsigned int r, unsigned int c)
+{
+	return STRESS_BASE + (u64)r * SZ_2M + (u64)c * STRESS_CHUNK_SIZE;
+}
+
+/* Below 2^40 (Mali's oas) and never 0: each map gets its own address. */
+static u64 stress_block_phys(unsigned int gen, unsigned int r)
+{
+	return (u64)gen << 32 | (u64)r << 21;
+}
+
+static u64 stress_chunk_phys(unsigned int gen, unsigned int r, unsigned int c)
+{
+	return (u64)gen << 32 | (u64)(r * STRESS_CHUNKS + c) << 14;
+}
+
+static struct stress_slot *stress_slot(struct stress_run *run, unsigned int r,
+				       unsigned int c)
+{
+	return &run->slots[r * STRESS_CHUNKS + c];
+}
+
+static u8 stress_next_gen(u8 gen)
+{
+	return gen % (STRESS_READER_GEN - 1) + 1;
+}
+
+static u32 stress_rand(struct stress_thread *th, u32 n)
+{
+	return prandom_u32_state(&th->rnd) % n;
+}
+
+static void stress_error(struct stress_thread *th, const char *what, u64 iova,
+			 int ret, u64 got, u64 want)
+{
+	if (th->errors++)
+		return;
+	th->err_what = what;
+	th->err_iova = iova;
+	th->err_ret = ret;
+	th->err_got = got;
+	th->err_want = want;
+}
+
+static void stress_map(struct stress_thread *th, u64 iova, u64 paddr,
+		       size_t pgsize, size_t pgcount)
+{
+	struct iopgtable_ops *ops = th->run->ops;
+	size_t mapped = 0;
+	int ret;
+
+	ret = ops->map_pages(ops, iova, paddr, pgsize, pgcount, STRESS_PROT,
+			     GFP_KERNEL, &mapped);
+	th->maps++;
+	if (ret || mapped != pgsize * pgcount)
+		stress_error(th, "map_pages", iova, ret, mapped,
+			     pgsize * pgcount);
+}
+
+static void stress_unmap(struct stress_thread *th, u64 iova, size_t pgsize,
+			 size_t pgcount)
+{
+	struct iopgtable_ops *ops = th->run->ops;
+	size_t unmapped;
+
+	unmapped = ops->unmap_pages(ops, iova, pgsize, pgcount, NULL);
+	th->unmaps++;
+	if (unmapped != pgsize * pgcount)
+		stress_error(th, "unmap_pages", iova, 0, unmapped,
+			     pgsize * pgcount);
+}
+
+/* Map, grow, shrink or unmap the run of pages of chunk @c of region @r. */
+static void stress_chunk_op(struct stress_thread *th, unsigned int r,
+			    unsigned int c)
+{
+	struct stress_slot *s = stress_slot(th->run, r, c);
+	u64 iova = stress_iova(r, c);
+	unsigned int n = s->pages, m;
+	u64 pa;
+
+	if (!n) {
+		s->gen = stress_next_gen(s->gen);
+		m = 1 + stress_rand(th, STRESS_CHUNK_PAGES);
+		stress_map(th, iova, stress_chunk_phys(s->gen, r, c), SZ_4K, m);
+		s->pages = m;
+		return;
+	}
+	pa = stress_chunk_phys(s->gen, r, c);
+	switch (stress_rand(th, 3)) {
+	case 0:
+		if (n < STRESS_CHUNK_PAGES) {
+			m = 1 + stress_rand(th, STRESS_CHUNK_PAGES - n);
+			stress_map(th, iova + n * SZ_4K, pa + n * SZ_4K, SZ_4K,
+				   m);
+			s->pages = n + m;
+			break;
+		}
+		fallthrough;
+	case 1:
+		stress_unmap(th, iova, SZ_4K, n);
+		s->pages = 0;
+		break;
+	default:
+		stress_unmap(th, iova + (n - 1) * SZ_4K, SZ_4K, 1);
+		s->pages = n - 1;
+		break;
+	}
+}
+
+/* Map block slot @r as a block or as pages, or unmap it whole or by pages. */
+static void stress_block_op(struct stress_thread *th, unsigned int r)
+{
+	struct stress_slot *s = stress_slot(th->run, r, 0);
+	u64 iova = stress_iova(r, 0);
+
+	if (!s->pages) {
+		s->gen = stress_next_gen(s->gen);
+		s->paged = !stress_rand(th, 4);
+		if (s->paged) {
+			stress_map(th, iova, stress_block_phys(s->gen, r),
+				   SZ_4K, STRESS_BLOCK_PAGES);
+		} else {
+			stress_map(th, iova, stress_block_phys(s->gen, r),
+				   SZ_2M, 1);
+			th->removed += s->empty_table;
+		}
+		s->empty_table = false;
+		s->pages = 1;
+		return;
+	}
+	if (s->paged && stress_rand(th, 2)) {
+		/*
+		 * One call over the whole 2M would remove the table: the
+		 * last page alone leaves it, empty.
+		 */
+		stress_unmap(th, iova, SZ_4K, STRESS_BLOCK_PAGES - 1);
+		stress_unmap(th, iova + SZ_2M - SZ_4K, SZ_4K, 1);
+		s->empty_table = true;
+	} else {
+		stress_unmap(th, iova, SZ_2M, 1);
+		th->removed += s->paged;
+	}
+	s->pages = 0;
+}
+
+static int stress_writer(void *data)
+{
+	struct stress_thread *th = data;
+	struct stress_run *run = th->run;
+	unsigned int k, r;
+
+	wait_for_completion(&run->start);
+	for (k = 0; k < STRESS_OPS && !READ_ONCE(run->abort); k++) {
+		r = run->order[k];
+		if (stress_is_block(r) && !stress_reader_block(r) &&
+		    stress_block_owner(r) == th->id) {
+			stress_block_op(th, r);
+		} else {
+			unsigned int c;
+
+			/* Another's block: go to the chunks beside it. */
+			if (stress_is_block(r))
+				r++;
+			c = stress_rand(th, STRESS_CHUNKS / STRESS_WRITERS) *
+			    STRESS_WRITERS + th->id;
+			if (stress_reader_chunk(r, c))
+				c -= STRESS_WRITERS;
+			stress_chunk_op(th, r, c);
+		}
+		cond_resched();
+	}
+	if (atomic_dec_and_test(&run->writers_left))
+		complete(&run->done);
+	return 0;
+}
+
+/* A random reader address, and what it must translate to. */
+static void stress_reader_addr(struct stress_thread *th, u64 *iova, u64 *want)
+{
+	u32 off = stress_rand(th, SZ_4K / 8) * 8;
+	unsigned int r, c;
+
+	if (!stress_rand(th, 8)) {
+		r = stress_rand(th, STRESS_REGIONS / 32) * 32;
+		off += stress_rand(th, STRESS_BLOCK_PAGES) * SZ_4K;
+		*iova = stress_iova(r, 0) + off;
+		*want = stress_block_phys(STRESS_READER_GEN, r) + off;
+		return;
+	}
+	r = stress_rand(th, STRESS_REGIONS / 4) * 4 + 1;
+	c = stress_rand(th, STRESS_CHUNKS / 16) * 16 + 15;
+	off += stress_rand(th, STRESS_CHUNK_PAGES) * SZ_4K;
+	*iova = stress_iova(r, c) + off;
+	*want = stress_chunk_phys(STRESS_READER_GEN, r, c) + off;
+}
+
+static int stress_reader(void *data)
+{
+	struct stress_thread *th = data;
+	struct stress_run *run = th->run;
+	struct iopgtable_ops *ops = run->ops;
+	u64 iova, want, got;
+
+	wait_for_completion(&run->start);
+	while ((atomic_read(&run->writers_left) ||
+		th->reads < STRESS_MIN_READS) && !READ_ONCE(run->abort)) {
+		stress_reader_addr(th, &iova, &want);
+		got = ops->iova_to_phys(ops, iova);
+		if (got != want)
+			stress_error(th, "iova_to_phys", iova, 0, got, want);
+		th->reads++;
+		cond_resched();
+	}
+	return 0;
+}
+
+/* Stop the round's threads, early if @abort, and drop their references. */
+static void stress_stop_threads(struct stress_run *run, bool abort)
+{
+	unsigned int i;
+
+	if (abort)
+		WRITE_ONCE(run->abort, true);
+	complete_all(&run->start);
+	for (i = 0; i < STRESS_THREADS; i++) {
+		struct stress_thread *th = &run->threads[i];
+
+		if (th->task) {
+			kthread_stop_put(th->task);
+			th->task = NULL;
+		}
+	}
+}
+
+static void stress_cleanup_threads(void *data)
+{
+	stress_stop_threads(data, true);
+}
+
+static void stress_cleanup_ops(void *data)
+{
+	struct stress_run *run = data;
+
+	if (run->ops) {
+		iopgtable_free_ops(run->ops);
+		run->ops = NULL;
+	}
+}
+
+static void stress_map_readers(struct stress_run *run)
+{
+	struct kunit *test = run->test;
+	struct iopgtable_ops *ops = run->ops;
+	unsigned int r, c;
+	size_t mapped;
+
+	for (r = 0; r < STRESS_REGIONS; r++) {
+		for (c = 0; c < STRESS_CHUNKS; c++) {
+			u64 iova = stress_iova(r, c);
+			u64 pa;
+			size_t pgsize, pgcount;
+
+			if (stress_is_block(r) && !c && stress_reader_block(r)) {
+				pa = stress_block_phys(STRESS_READER_GEN, r);
+				pgsize = SZ_2M;
+				pgcount = 1;
+			} else if (!stress_is_block(r) &&
+				   stress_reader_chunk(r, c)) {
+				pa = stress_chunk_phys(STRESS_READER_GEN, r, c);
+				pgsize = SZ_4K;
+				pgcount = STRESS_CHUNK_PAGES;
+			} else {
+				continue;
+			}
+			mapped = 0;
+			KUNIT_ASSERT_EQ(test,
+					ops->map_pages(ops, iova, pa, pgsize,
+						       pgcount, STRESS_PROT,
+						       GFP_KERNEL, &mapped), 0);
+			KUNIT_ASSERT_EQ(test, mapped, pgsize * pgcount);
+		}
+	}
+}
+
+static void stress_start_threads(struct stress_run *run, unsigned int round)
+{
+	struct kunit *test = run->test;
+	unsigned int i;
+
+	reinit_completion(&run->start);
+	reinit_completion(&run->done);
+	atomic_set(&run->writers_left, STRESS_WRITERS);
+	for (i = 0; i < STRESS_THREADS; i++) {
+		struct stress_thread *th = &run->threads[i];
+		bool writer = i < STRESS_WRITERS;
+		struct task_struct *task;
+
+		memset(th, 0, sizeof(*th));
+		th->run = run;
+		th->id = i;
+		prandom_seed_state(&th->rnd, stress_seed ^
+				   ((u64)run->fmt << 48 | (u64)round << 8 | i));
+		task = kthread_create(writer ? stress_writer : stress_reader,
+				      th, "iopgtable-%c%u", writer ? 'w' : 'r',
+				      i);
+		KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(task), "kthread_create: %ld",
+				       PTR_ERR(task));
+		get_task_struct(task);
+		th->task = task;
+		wake_up_process(task);
+	}
+	complete_all(&run->start);
+}
+
+/* Expect @iova to translate to @want; report the first few mismatches. */
+static void stress_expect(struct stress_run *run, unsigned int round, u64 iova,
+			  u64 want)
+{
+	u64 got = run->ops->iova_to_phys(run->ops, iova);
+
+	if (got == want || run->reports++ >= STRESS_MAX_REPORTS)
+		return;
+	KUNIT_FAIL(run->test, "round %u: IOVA %#llx translates to %#llx, wanted %#llx",
+		   round, iova, got, want);
+}
+
+/* Check every slot against what its owner last did; returns the checks. */
+static unsigned long stress_check_slots(struct stress_run *run,
+					unsigned int round)
+{
+	unsigned long checks = 0;
+	unsigned int r, c, p;
+
+	run->reports = 0;
+	for (r = 0; r < STRESS_REGIONS; r++) {
+		if (stress_is_block(r)) {
+			struct stress_slot *s = stress_slot(run, r, 0);
+			u64 pa = 0;
+
+			if (stress_reader_block(r))
+				pa = stress_block_phys(STRESS_READER_GEN, r);
+			else if (s->pages)
+				pa = stress_block_phys(s->gen, r);
+			/* Every 16th page and the last, at an offset. */
+			for (p = 0; p < STRESS_BLOCK_PAGES; p += 16) {
+				u64 off = p * SZ_4K + 8 * p;
+
+				stress_expect(run, round, stress_iova(r, 0) + off,
+					      pa ? pa + off : 0);
+				checks++;
+			}
+			stress_expect(run, round, stress_iova(r, 0) + SZ_2M - 8,
+				      pa ? pa + SZ_2M - 8 : 0);
+			checks++;
+			continue;
+		}
+		for (c = 0; c < STRESS_CHUNKS; c++) {
+			struct stress_slot *s = stress_slot(run, r, c);
+			unsigned int pages = s->pages, gen = s->gen;
+
+			if (stress_reader_chunk(r, c)) {
+				pages = STRESS_CHUNK_PAGES;
+				gen = STRESS_READER_GEN;
+			}
+			for (p = 0; p < STRESS_CHUNK_PAGES; p++) {
+				u64 off = p * SZ_4K + 8 * c;
+				u64 pa = stress_chunk_phys(gen, r, c) + off;
+
+				stress_expect(run, round, stress_iova(r, c) + off,
+					      p < pages ? pa : 0);
+				checks++;
+			}
+		}
+	}
+	return checks;
+}
+
+/**
+ * struct stress_totals - what a run did, for the log
+ * @maps: map_pages calls by the writers.
+ * @unmaps: unmap_pages calls by the writers.
+ * @reads: concurrent translations checked by the readers.
+ * @checks: translations checked after the rounds.
+ * @allocs: tables allocated.
+ * @lost: tables freed by the mapper that lost the race to install them.
+ */
+struct stress_totals {
+	unsigned long maps;
+	unsigned long unmaps;
+	unsigned long reads;
+	unsigned long checks;
+	unsigned long allocs;
+	unsigned long lost;
+};
+
+static void stress_round(struct stress_run *run, unsigned int round,
+			 struct stress_totals *tot)
+{
+	struct kunit *test = run->test;
+	struct iopgtable_ops *ops;
+	unsigned long removed = 0, frees;
+	unsigned int i;
+
+	memset(run->slots, 0,
+	       STRESS_REGIONS * STRESS_CHUNKS * sizeof(*run->slots));
+	for (i = 0; i < STRESS_OPS; i++)
+		run->order[i] = prandom_u32_state(&run->rnd) % STRESS_REGIONS;
+	atomic_long_set(&run->allocs, 0);
+	atomic_long_set(&run->frees, 0);
+	atomic_long_set(&run->live_bytes, 0);
+
+	run->cfg = iopgtable_test_cfg(run->fmt);
+	run->cfg.alloc = stress_alloc;
+	run->cfg.free = stress_free;
+	ops = iopgtable_alloc_ops(run->fmt, &run->cfg, run);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ops);
+	run->ops = ops;
+	stress_map_readers(run);
+
+	stress_start_threads(run, round);
+	wait_for_completion(&run->done);
+	stress_stop_threads(run, false);
+
+	for (i = 0; i < STRESS_THREADS; i++) {
+		struct stress_thread *th = &run->threads[i];
+
+		KUNIT_EXPECT_EQ_MSG(test, th->errors, 0,
+				    "round %u, thread %u: %s at IOVA %#llx returned %d, did %#llx, wanted %#llx",
+				    round, i, th->err_what, th->err_iova,
+				    th->err_ret, th->err_got, th->err_want);
+		tot->maps += th->maps;
+		tot->unmaps += th->unmaps;
+		tot->reads += th->reads;
+		removed += th->removed;
+	}
+	tot->checks += stress_check_slots(run, round);
+	KUNIT_EXPECT_EQ_MSG(test, atomic_long_read(&to_iopgtable(ops)->violations),
+			    0,
+			    "round %u: contract violations counted", round);
+
+	frees = atomic_long_read(&run->frees);
+	run->ops = NULL;
+	iopgtable_free_ops(ops);
+	KUNIT_EXPECT_EQ_MSG(test, atomic_long_read(&run->frees),
+			    atomic_long_read(&run->allocs),
+			    "round %u: tables leaked or freed twice", round);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&run->live_bytes), 0);
+	/* Tables freed during the round: removed by a call, or lost races. */
+	KUNIT_EXPECT_GE_MSG(test, frees, removed,
+			    "round %u: fewer tables freed than removed", round);
+	tot->allocs += atomic_long_read(&run->allocs);
+	if (frees > removed)
+		tot->lost += frees - removed;
+}
+
+static void stress_test(struct kunit *test)
+{
+	const struct stress_case *p = test->param_value;
+	struct stress_totals tot = {};
+	struct stress_run *run;
+	unsigned int round;
+
+	run = kunit_kzalloc(test, sizeof(*run), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, run);
+	run->slots = kunit_kcalloc(test, STRESS_REGIONS * STRESS_CHUNKS,
+				   sizeof(*run->slots), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, run->slots);
+	run->test = test;
+	run->fmt = p->fmt;
+	init_completion(&run->start);
+	init_completion(&run->done);
+	prandom_seed_state(&run->rnd, stress_seed ^ (u64)p->fmt << 48);
+	/* Cleanup runs in reverse: the threads stop before the table goes. */
+	KUNIT_ASSERT_EQ(test,
+			kunit_add_action_or_reset(test, stress_cleanup_ops, run),
+			0);
+	KUNIT_ASSERT_EQ(test,
+			kunit_add_action_or_reset(test, stress_cleanup_threads,
+						  run), 0);
+
+	for (round = 0; round < STRESS_ROUNDS; round++)
+		stress_round(run, round, &tot);
+
+	kunit_info(test,
+		   "seed %#lx, %u CPUs: %u rounds, %d writers made %lu maps and %lu unmaps, %d readers checked %lu translations meanwhile, %lu checked after; %lu tables allocated, %lu freed by the loser of an install race",
+		   stress_seed, num_online_cpus(), STRESS_ROUNDS,
+		   STRESS_WRITERS, tot.maps, tot.unmaps, STRESS_READERS,
+		   tot.reads, tot.checks, tot.allocs, tot.lost);
+}
+
+static struct kunit_case stress_test_cases[] = {
+	KUNIT_CASE_PARAM(stress_test, stress_gen_params),
+	{}
+};
+
+static struct kunit_suite stress_suite = {
+	.name = "iopgtable_smp_stress",
+	.test_cases = stress_test_cases,
+};
+
+kunit_test_suites(&stress_suite);
