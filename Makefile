@@ -8,6 +8,8 @@
 #               make check-arm64  the arm64 lanes: KUnit and module load
 #               make check-arm32  the KUnit suites on 32-bit ARM with LPAE
 #               make check-sanitizers  the suites under UML, KASAN and UBSAN
+#               make check-smp-stress  the KUnit suites on 4 arm64 CPUs
+#                                 under QEMU with KCSAN and lockdep
 #               make lint         checkpatch, kernel-doc, sparse, W=1, coccicheck
 #               make modules-all  out-of-tree W=1 builds: 6.12, 6.1, arm64,
 #                                 arm32
@@ -41,6 +43,8 @@ check-arm32:
 
 check-sanitizers:
 	scripts/check.sh sanitizers
+check-smp-stress:
+	scripts/check.sh smp-stress
 
 lint:
 	scripts/check.sh lint
@@ -55,4 +59,5 @@ bench:
 	scripts/bench.sh
 
 .PHONY: all modules modules_install clean demo check check-uml check-arm64 \
-	check-arm32 check-sanitizers lint modules-all check-driver-fit bench
+	check-arm32 check-sanitizers check-smp-stress \
+	lint modules-all check-driver-fit bench

@@ -13,6 +13,8 @@
 #   sanitizers  the KUnit suites under UML with KASAN and UBSAN, failing on
 #               any report
 #   driver-fit  contrib/'s Panthor and Panfrost series applied and built
+#   smp-stress  the KUnit suites, arm64 under QEMU with 4 CPUs, KCSAN and
+#               lockdep; also fails on any kernel report in the console
 #
 # Runs every lane named even after one fails, prints each lane's result,
 # and ends with "check: N passed, N failed, N skipped" over the KUnit
@@ -22,7 +24,8 @@ set -uo pipefail
 
 lanes=("$@")
 [ ${#lanes[@]} -gt 0 ] ||
-	lanes=(uml lint modules arm64 arm64-load arm32 sanitizers driver-fit)
+	lanes=(uml lint modules arm64 arm64-load arm32 sanitizers smp-stress
+	       driver-fit)
 
 mkdir -p "$BUILD_DIR"
 passed=0 failed=0 skipped=0
@@ -74,11 +77,12 @@ for lane in "${lanes[@]}"; do
 	arm64-load)	kunit_lane arm64-load "$IOPGTABLE_ROOT/scripts/arm64-load.sh" ;;
 	arm32)		kunit_lane kunit-arm32 "$IOPGTABLE_ROOT/scripts/kunit-arm32.sh" ;;
 	sanitizers)	kunit_lane sanitizers "$IOPGTABLE_ROOT/scripts/sanitizers.sh" ;;
+	smp-stress)	kunit_lane smp-stress "$IOPGTABLE_ROOT/scripts/smp-stress.sh" ;;
 	lint)		plain_lane lint "$IOPGTABLE_ROOT/scripts/lint.sh" ;;
 	modules)	plain_lane modules "$IOPGTABLE_ROOT/scripts/modules.sh" ;;
 	driver-fit)	plain_lane driver-fit "$IOPGTABLE_ROOT/scripts/driver-fit.sh" ;;
 	*)		die "unknown lane $lane (uml lint modules arm64 arm64-load" \
-			"arm32 sanitizers driver-fit)" ;;
+			"arm32 sanitizers smp-stress driver-fit)" ;;
 	esac
 done
 
