@@ -1,0 +1,984 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * iopgtable_gpuvm_replay: VM_BIND traffic through the kernel's drm_gpuvm.
+ *
+ * A drm_gpuvm over a fake DRM device and one GEM object whose sg_table
+ * mixes granule-sized and block-aligned segments takes random map and
+ * unmap requests. Each request is prepared from the request alone, as a
+ * driver does at submission: a reservation with
+ * iopgtable_prealloc_map_sgtable() or iopgtable_prealloc_unmap(). Then
+ * drm_gpuvm_sm_map() or drm_gpuvm_sm_unmap() runs, and its steps update
+ * the table as Panthor's do (a map step maps the sg_table, a remap step
+ * unmaps the part removed and splits the blocks its ends cut, an unmap step
+ * unmaps a whole mapping) while every allocation of the table fails. After
+ * each request the table must translate every page of the window exactly
+ * as drm_gpuvm's own VA tree says. Deterministic by the gpuvm_seed module
+ * parameter, printed.
+ */
+
+#include <drm/drm_device.h>
+#include <drm/drm_drv.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_gpuvm.h>
+#include <kunit/device.h>
+#include <kunit/test.h>
+#include <linux/bitfield.h>
+#include <linux/io.h>
+#include <linux/ktime.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/prandom.h>
+#include <linux/scatterlist.h>
+#include <linux/sizes.h>
+
+#include "test-util.h"
+
+static ulong gpuvm_seed = 0x6b1d;
+module_param(gpuvm_seed, ulong, 0444);
+MODULE_PARM_DESC(gpuvm_seed, "seed of the iopgtable_gpuvm_replay requests");
+
+#define GV_REQUESTS	5000
+#define GV_SEGS		24
+/* A map takes at most three: its own, and the two pieces it cuts. */
+#define GV_SPARES	3
+
+#define GV_PTE_VALID	BIT_ULL(0)
+#define GV_PTE_TYPE	GENMASK_ULL(1, 0)
+#define   GV_TYPE_BLOCK	1
+#define   GV_TYPE_PAGE	3
+#define GV_PTE_OA	GENMASK_ULL(47, 12)
+
+#define RO	IOPGTABLE_READ
+#define RW	(IOPGTABLE_READ | IOPGTABLE_WRITE)
+
+/**
+ * struct gv_case - one configuration
+ * @desc: its name.
+ * @fmt: the format.
+ * @sizes: the page sizes; the segments and windows use the granule and the
+ *	next size up, the block. The 4K granule takes 4K and 2M as Panthor
+ *	and Panfrost ask for, so that Panthor's count compares.
+ * @boundary_lg2: the window is centred on a multiple of 2^@boundary_lg2,
+ *	a boundary of the top table level.
+ */
+struct gv_case {
+	const char *desc;
+	enum iopgtable_fmt fmt;
+	unsigned long sizes;
+	unsigned int boundary_lg2;
+};
+
+static const struct gv_case gv_cases[] = {
+	{ "arm_64_lpae_s1 4K", IOPGTABLE_ARM_64_LPAE_S1, SZ_4K | SZ_2M, 39 },
+	{ "arm_64_lpae_s1 16K", IOPGTABLE_ARM_64_LPAE_S1, SZ_16K | SZ_32M, 36 },
+	{ "arm_64_lpae_s1 64K", IOPGTABLE_ARM_64_LPAE_S1, SZ_64K | SZ_512M, 42 },
+	{ "mali_lpae 4K", IOPGTABLE_ARM_MALI_LPAE, SZ_4K | SZ_2M, 39 },
+};
+
+static void gv_case_desc(const struct gv_case *c, char *desc)
+{
+	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(gv, gv_cases, gv_case_desc);
+
+/**
+ * struct gv_bo - the GEM object the requests map
+ * @base: the GEM object.
+ * @gpuva_lock: protects the object's list of mappings, as Panthor's
+ *	gpuva_list_lock does.
+ * @sgt: its pages: synthetic DMA addresses, never dereferenced.
+ * @seg_off: offset of each segment in the object; @seg_off[@nsegs] is the
+ *	object's size.
+ * @seg_phys: the DMA address of each segment.
+ * @seg_big: whether a segment is block-aligned and a multiple of blocks.
+ * @nsegs: number of segments.
+ */
+struct gv_bo {
+	struct drm_gem_object base;
+	struct mutex gpuva_lock;	/* the list of mappings of @base */
+	struct sg_table sgt;
+	u64 seg_off[GV_SEGS + 1];
+	u64 seg_phys[GV_SEGS];
+	bool seg_big[GV_SEGS];
+	unsigned int nsegs;
+};
+
+/**
+ * struct gv_va - a mapping, as Panthor's struct panthor_vma
+ * @base: drm_gpuvm's part.
+ * @prot: the protection it was mapped with.
+ */
+struct gv_va {
+	struct drm_gpuva base;
+	int prot;
+};
+
+/**
+ * struct gv_stats - what the replay did
+ * @maps: map requests.
+ * @unmaps: unmap requests.
+ * @step_map: map steps.
+ * @step_remap: remap steps.
+ * @step_unmap: unmap steps.
+ * @reserved: tables reserved before the requests: [0] unmaps, [1] maps.
+ * @used: tables the steps took from the reservations, likewise.
+ * @all_used: requests whose steps took every table reserved (reserved > 0).
+ * @max_reserved: the most tables one request reserved.
+ * @panthor: tables Panthor's formula would have reserved (4K granule),
+ *	likewise.
+ * @over_panthor: requests that reserved more than Panthor's formula.
+ * @worst: what iopgtable_prealloc_map() reserves for the map requests'
+ *	ranges.
+ * @over_worst: map requests that reserved more than that.
+ * @blocks: block leaves seen by the checks, summed over the checks.
+ * @max_vas: the most mappings the VA tree held at once.
+ * @pages: pages checked, summed over the checks.
+ */
+struct gv_stats {
+	unsigned int maps;
+	unsigned int unmaps;
+	unsigned int step_map;
+	unsigned int step_remap;
+	unsigned int step_unmap;
+	u64 reserved[2];
+	u64 used[2];
+	unsigned int all_used;
+	unsigned int max_reserved;
+	u64 panthor[2];
+	unsigned int over_panthor;
+	u64 worst;
+	unsigned int over_worst;
+	u64 blocks;
+	unsigned int max_vas;
+	u64 pages;
+};
+
+/**
+ * struct gv_vm - the VM under test
+ * @base: the drm_gpuvm.
+ * @test: the test.
+ * @t: the page table.
+ * @bo: the GEM object.
+ * @pa: the reservation of the request in flight.
+ * @vm_bo: the map request's drm_gpuvm_bo, obtained before the request.
+ * @prot: the map request's protection.
+ * @spare: mappings allocated before the request, for its steps to take.
+ * @start: first IOVA of the window the requests use.
+ * @size: its size.
+ * @granule_lg2: log2 of the granule.
+ * @block_lg2: log2 of the block size, the page size above the granule.
+ * @block: the block size.
+ * @attrs: the attributes of a leaf mapped read-only ([0]) or read-write
+ *	([1]), learnt from the first seen.
+ * @attrs_known: which of @attrs are learnt.
+ * @nr_vas: mappings in the VA tree at the last check.
+ * @st: the statistics.
+ */
+struct gv_vm {
+	struct drm_gpuvm base;
+	struct kunit *test;
+	struct iopgtable_test_table *t;
+	struct gv_bo *bo;
+	struct iopgtable_prealloc pa;
+	struct drm_gpuvm_bo *vm_bo;
+	int prot;
+	struct gv_va *spare[GV_SPARES];
+	u64 start;
+	u64 size;
+	unsigned int granule_lg2;
+	unsigned int block_lg2;
+	u64 block;
+	u64 attrs[2];
+	bool attrs_known[2];
+	unsigned int nr_vas;
+	struct gv_stats st;
+};
+
+static struct gv_va *to_gv_va(struct drm_gpuva *va)
+{
+	return container_of(va, struct gv_va, base);
+}
+
+/* Below @n; the counts here stay far below 2^32. */
+static u32 gv_rand(struct rnd_state *rnd, u32 n)
+{
+	return n ? prandom_u32_state(rnd) % n : 0;
+}
+
+/* Make every allocation of the table fail from now on, or stop doing so. */
+static void gv_fail_all(struct iopgtable_test_table *t, bool on)
+{
+	if (on) {
+		iopgtable_test_fail_in(t, 1);
+		t->fail_from = true;
+	} else {
+		t->fail_at = 0;
+		t->fail_from = false;
+	}
+}
+
+/* Panthor's count for the 4K granule: a table per 512G, 1G and 2M span. */
+static u64 gv_panthor_count(u64 iova, u64 size, bool map)
+{
+	static const unsigned int lg2s[] = { 39, 30, 21 };
+	u64 end = iova + size, n = 0;
+	unsigned int i;
+
+	if (!map)
+		return !IS_ALIGNED(iova, SZ_2M) +
+		       (!IS_ALIGNED(end, SZ_2M) &&
+			ALIGN(end, SZ_2M) != ALIGN(iova, SZ_2M));
+	for (i = 0; i < ARRAY_SIZE(lg2s); i++)
+		n += (ALIGN(end, BIT_ULL(lg2s[i])) -
+		      ALIGN_DOWN(iova, BIT_ULL(lg2s[i]))) >> lg2s[i];
+	return n;
+}
+
+/* ---- the GEM object ---- */
+
+static void gv_bo_free(struct drm_gem_object *obj)
+{
+	struct gv_bo *bo = container_of(obj, struct gv_bo, base);
+
+	drm_gem_object_release(obj);
+	mutex_destroy(&bo->gpuva_lock);
+	/* The memory is the test's. */
+}
+
+static const struct drm_gem_object_funcs gv_bo_funcs = {
+	.free = gv_bo_free,
+};
+
+static void gv_bo_put(void *data)
+{
+	struct gv_bo *bo = data;
+
+	drm_gem_object_put(&bo->base);
+}
+
+static void gv_sgt_free(void *data)
+{
+	sg_free_table(data);
+}
+
+/* The segment of @bo that holds byte @offset. */
+static unsigned int gv_seg(const struct gv_bo *bo, u64 offset)
+{
+	unsigned int i;
+
+	for (i = 0; i + 1 < bo->nsegs; i++)
+		if (offset < bo->seg_off[i + 1])
+			break;
+	return i;
+}
+
+static u64 gv_bo_phys(const struct gv_bo *bo, u64 offset)
+{
+	unsigned int i = gv_seg(bo, offset);
+
+	return bo->seg_phys[i] + offset - bo->seg_off[i];
+}
+
+/*
+ * One segment in three is a block or two at a block-aligned address, the
+ * others 1 to 16 granules anywhere; no two are physically contiguous, so
+ * no block may span two.
+ */
+static struct gv_bo *gv_bo_new(struct kunit *test, struct drm_device *drm,
+			       struct rnd_state *rnd, u64 granule, u64 block)
+{
+	struct scatterlist *sg;
+	struct gv_bo *bo;
+	u64 phys = SZ_4G, off = 0;
+	unsigned int i;
+
+	bo = kunit_kzalloc(test, sizeof(*bo), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, bo);
+	bo->nsegs = GV_SEGS;
+	for (i = 0; i < bo->nsegs; i++) {
+		u64 len;
+
+		bo->seg_big[i] = i % 3 == 0;
+		if (bo->seg_big[i]) {
+			phys = ALIGN(phys, block) + block;
+			len = block * (1 + gv_rand(rnd, 2));
+		} else {
+			phys += granule * (1 + gv_rand(rnd, 4));
+			len = granule * (1 + gv_rand(rnd, 16));
+		}
+		bo->seg_off[i] = off;
+		bo->seg_phys[i] = phys;
+		off += len;
+		phys += len;
+	}
+	bo->seg_off[i] = off;
+
+	KUNIT_ASSERT_EQ(test, sg_alloc_table(&bo->sgt, bo->nsegs, GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test,
+			kunit_add_action_or_reset(test, gv_sgt_free, &bo->sgt),
+			0);
+	for_each_sgtable_sg(&bo->sgt, sg, i) {
+		u64 len = bo->seg_off[i + 1] - bo->seg_off[i];
+
+		sg->length = len;
+		sg_dma_address(sg) = bo->seg_phys[i];
+		sg_dma_len(sg) = len;
+	}
+
+	mutex_init(&bo->gpuva_lock);
+	bo->base.funcs = &gv_bo_funcs;
+	/* drm_gpuvm never reads the size; a 32-bit size_t cannot hold 64K's. */
+	drm_gem_private_object_init(drm, &bo->base,
+				    min_t(u64, off, SIZE_MAX & PAGE_MASK));
+	drm_gem_gpuva_set_lock(&bo->base, &bo->gpuva_lock);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, gv_bo_put, bo), 0);
+	return bo;
+}
+
+/* ---- the steps, as Panthor's panthor_gpuva_sm_step_*() ---- */
+
+static struct gv_va *gv_take_va(struct gv_vm *vm)
+{
+	struct gv_va *va;
+	unsigned int i;
+
+	for (i = 0; i < GV_SPARES; i++) {
+		va = vm->spare[i];
+		if (va) {
+			vm->spare[i] = NULL;
+			return va;
+		}
+	}
+	KUNIT_FAIL(vm->test, "a request took more than %d mappings", GV_SPARES);
+	return NULL;
+}
+
+static void gv_give_va(struct gv_vm *vm, struct gv_va *va)
+{
+	unsigned int i;
+
+	for (i = 0; i < GV_SPARES; i++) {
+		if (!vm->spare[i]) {
+			vm->spare[i] = va;
+			return;
+		}
+	}
+	kfree(va);
+}
+
+static void gv_link(struct gv_vm *vm, struct gv_va *va,
+		    struct drm_gpuvm_bo *vm_bo)
+{
+	mutex_lock(&vm->bo->gpuva_lock);
+	drm_gpuva_link(&va->base, vm_bo);
+	mutex_unlock(&vm->bo->gpuva_lock);
+}
+
+static void gv_unlink_free(struct gv_vm *vm, struct gv_va *va)
+{
+	mutex_lock(&vm->bo->gpuva_lock);
+	drm_gpuva_unlink(&va->base);
+	mutex_unlock(&vm->bo->gpuva_lock);
+	kfree(va);
+}
+
+static int gv_step_map(struct drm_gpuva_op *op, void *priv)
+{
+	struct gv_vm *vm = priv;
+	struct gv_va *va = gv_take_va(vm);
+	int ret;
+
+	if (!va)
+		return -EINVAL;
+	ret = iopgtable_map_sgtable_prealloc(vm->t->ops, op->map.va.addr,
+					     &vm->bo->sgt, op->map.gem.offset,
+					     op->map.va.range, vm->prot, &vm->pa);
+	if (ret) {
+		KUNIT_FAIL(vm->test,
+			   "map step [%#llx, +%#llx) at offset %#llx: %d",
+			   op->map.va.addr, op->map.va.range,
+			   op->map.gem.offset, ret);
+		gv_give_va(vm, va);
+		return ret;
+	}
+	va->prot = vm->prot;
+	drm_gpuva_map(&vm->base, &va->base, &op->map);
+	gv_link(vm, va, vm->vm_bo);
+	vm->st.step_map++;
+	return 0;
+}
+
+static int gv_step_remap(struct drm_gpuva_op *op, void *priv)
+{
+	struct gv_vm *vm = priv;
+	struct gv_va *old = to_gv_va(op->remap.unmap->va);
+	struct gv_va *prev = NULL, *next = NULL;
+	u64 start, range;
+	size_t unmapped;
+
+	drm_gpuva_op_remap_to_unmap_range(&op->remap, &start, &range);
+	unmapped = iopgtable_unmap_split(vm->t->ops, start, range, &vm->pa,
+					 NULL);
+	if (unmapped != range) {
+		KUNIT_FAIL(vm->test,
+			   "remap step: unmap_split [%#llx, +%#llx) unmapped %#zx",
+			   start, range, unmapped);
+		return -EINVAL;
+	}
+
+	if (op->remap.prev) {
+		prev = gv_take_va(vm);
+		if (!prev)
+			return -EINVAL;
+		prev->prot = old->prot;
+	}
+	if (op->remap.next) {
+		next = gv_take_va(vm);
+		if (!next)
+			return -EINVAL;
+		next->prot = old->prot;
+	}
+	drm_gpuva_remap(prev ? &prev->base : NULL, next ? &next->base : NULL,
+			&op->remap);
+	if (prev)
+		gv_link(vm, prev, old->base.vm_bo);
+	if (next)
+		gv_link(vm, next, old->base.vm_bo);
+	gv_unlink_free(vm, old);
+	vm->st.step_remap++;
+	return 0;
+}
+
+static int gv_step_unmap(struct drm_gpuva_op *op, void *priv)
+{
+	struct gv_vm *vm = priv;
+	struct gv_va *va = to_gv_va(op->unmap.va);
+	size_t unmapped;
+
+	unmapped = iopgtable_unmap(vm->t->ops, va->base.va.addr,
+				   va->base.va.range, NULL);
+	if (unmapped != va->base.va.range) {
+		KUNIT_FAIL(vm->test,
+			   "unmap step: unmap [%#llx, +%#llx) unmapped %#zx",
+			   va->base.va.addr, va->base.va.range, unmapped);
+		return -EINVAL;
+	}
+	drm_gpuva_unmap(&op->unmap);
+	gv_unlink_free(vm, va);
+	vm->st.step_unmap++;
+	return 0;
+}
+
+static void gv_vm_free(struct drm_gpuvm *gpuvm)
+{
+	/* The memory is the test's. */
+}
+
+static const struct drm_gpuvm_ops gv_ops = {
+	.vm_free	= gv_vm_free,
+	.sm_step_map	= gv_step_map,
+	.sm_step_remap	= gv_step_remap,
+	.sm_step_unmap	= gv_step_unmap,
+};
+
+/* Also what a test that failed half way leaves behind. */
+static void gv_vm_teardown(void *data)
+{
+	struct gv_vm *vm = data;
+	struct drm_gpuva *va, *next;
+	unsigned int i;
+
+	drm_gpuvm_for_each_va_safe(va, next, &vm->base) {
+		drm_gpuva_remove(va);
+		gv_unlink_free(vm, to_gv_va(va));
+	}
+	if (vm->vm_bo) {
+		mutex_lock(&vm->bo->gpuva_lock);
+		drm_gpuvm_bo_put(vm->vm_bo);
+		mutex_unlock(&vm->bo->gpuva_lock);
+	}
+	for (i = 0; i < GV_SPARES; i++)
+		kfree(vm->spare[i]);
+	if (vm->t->ops)
+		iopgtable_prealloc_release(vm->t->ops, &vm->pa);
+	drm_gpuvm_put(&vm->base);
+}
+
+/* ---- the check: the table against drm_gpuvm's VA tree ---- */
+
+static u64 gv_span(const struct gv_vm *vm, int lvl)
+{
+	return BIT_ULL(vm->granule_lg2 + (3 - lvl) * (vm->granule_lg2 - 3));
+}
+
+/* Whether @pte is a leaf at @lvl for @want mapped with @prot. */
+static bool gv_leaf_ok(struct gv_vm *vm, u64 pte, int lvl, int prot, u64 want)
+{
+	bool mali = vm->t->fmt == IOPGTABLE_ARM_MALI_LPAE;
+	u64 type = lvl == 3 && !mali ? GV_TYPE_PAGE : GV_TYPE_BLOCK;
+	u64 attrs = pte & ~(GV_PTE_OA | GV_PTE_TYPE);
+	int i = prot == RW;
+
+	if (FIELD_GET(GV_PTE_TYPE, pte) != type || (pte & GV_PTE_OA) != want)
+		return false;
+	if (!vm->attrs_known[i]) {
+		vm->attrs[i] = attrs;
+		vm->attrs_known[i] = true;
+	}
+	return attrs == vm->attrs[i];
+}
+
+static bool gv_page_fail(struct gv_vm *vm, u64 iova, u64 pte, u64 want,
+			 int prot)
+{
+	KUNIT_FAIL(vm->test, "IOVA %#llx: page entry %#llx, wanted %#llx prot %d",
+		   iova, pte, want, prot);
+	return false;
+}
+
+/*
+ * [@a, @b) must translate to [@phys, ...) with @prot, or to nothing where
+ * @prot is 0: read leaf by leaf by the test's own walker, a level-3 table
+ * entry by entry, and through the table's iova_to_phys once per walk.
+ */
+static bool gv_check_range(struct gv_vm *vm, u64 a, u64 b, u64 phys,
+			   int prot)
+{
+	struct iopgtable_test_table *t = vm->t;
+	u64 granule = BIT_ULL(vm->granule_lg2);
+	u64 span2 = gv_span(vm, 2);
+	u64 pos = a;
+
+	while (pos < b) {
+		u64 want = prot ? phys + (pos - a) : 0;
+		struct iopgtable_test_walk w;
+		phys_addr_t lib;
+		u64 pte, span, base;
+
+		pte = iopgtable_test_walk(t, pos, &w);
+		lib = t->ops->iova_to_phys(t->ops, pos + granule / 2);
+		if (lib != (prot ? want + granule / 2 : 0)) {
+			KUNIT_FAIL(vm->test,
+				   "IOVA %#llx: iova_to_phys %pa, wanted %#llx",
+				   pos + granule / 2, &lib,
+				   prot ? want + granule / 2 : 0);
+			return false;
+		}
+
+		if (w.level == 3) {
+			u64 *table = phys_to_virt(w.table_ptes[2] & GV_PTE_OA);
+			u64 stop = min(b, ALIGN_DOWN(pos, span2) + span2);
+			unsigned int mask = (granule >> 3) - 1;
+			u64 *e = &table[(pos >> vm->granule_lg2) & mask];
+			u64 bits = 0;
+
+			/* The first entry learns or checks the attributes. */
+			if (prot && !gv_leaf_ok(vm, *e, 3, prot, want))
+				return gv_page_fail(vm, pos, *e, want, prot);
+			if (prot)
+				bits = *e & ~GV_PTE_OA;
+			vm->st.pages += (stop - pos) >> vm->granule_lg2;
+			for (; pos < stop; pos += granule, e++) {
+				want = prot ? (phys + (pos - a)) | bits : 0;
+				if (prot ? *e != want : *e & GV_PTE_VALID)
+					return gv_page_fail(vm, pos, *e, want, prot);
+			}
+			continue;
+		}
+
+		span = gv_span(vm, w.level);
+		base = ALIGN_DOWN(pos, span);
+		if (!pte) {
+			if (prot) {
+				KUNIT_FAIL(vm->test,
+					   "IOVA %#llx: nothing mapped at level %d, wanted %#llx",
+					   pos, w.level, want);
+				return false;
+			}
+			pos = min(b, base + span);
+			continue;
+		}
+		if (!prot || base < a || base + span > b ||
+		    !gv_leaf_ok(vm, pte, w.level, prot, phys + (base - a))) {
+			KUNIT_FAIL(vm->test,
+				   "IOVA %#llx: level %d block %#llx over [%#llx, +%#llx), wanted %#llx prot %d in [%#llx, %#llx)",
+				   pos, w.level, pte, base, span,
+				   prot ? phys + (base - a) : 0, prot, a, b);
+			return false;
+		}
+		vm->st.blocks++;
+		vm->st.pages += span >> vm->granule_lg2;
+		pos = base + span;
+	}
+	return true;
+}
+
+/* Every page of the window translates as the VA tree says. */
+static bool gv_check(struct gv_vm *vm)
+{
+	struct gv_bo *bo = vm->bo;
+	struct drm_gpuva *va;
+	u64 pos = vm->start;
+
+	vm->nr_vas = 0;
+	drm_gpuvm_for_each_va(va, &vm->base) {
+		u64 at = va->va.addr, end = at + va->va.range;
+		u64 off = va->gem.offset;
+		unsigned int seg = gv_seg(bo, off);
+
+		vm->nr_vas++;
+		if (va->gem.obj != &bo->base || at < pos ||
+		    off + va->va.range > bo->seg_off[bo->nsegs]) {
+			KUNIT_FAIL(vm->test, "VA tree: [%#llx, +%#llx) at %#llx",
+				   at, va->va.range, off);
+			return false;
+		}
+		if (!gv_check_range(vm, pos, at, 0, 0))
+			return false;
+		/* One linear piece per segment the mapping crosses. */
+		while (at < end) {
+			u64 len = min(end - at, bo->seg_off[seg + 1] - off);
+
+			if (!gv_check_range(vm, at, at + len, bo->seg_phys[seg] +
+					    off - bo->seg_off[seg],
+					    to_gv_va(va)->prot))
+				return false;
+			at += len;
+			off += len;
+			seg++;
+		}
+		pos = end;
+	}
+	vm->st.max_vas = max(vm->st.max_vas, vm->nr_vas);
+	return gv_check_range(vm, pos, vm->start + vm->size, 0, 0);
+}
+
+/* ---- the requests ---- */
+
+/**
+ * struct gv_req - one VM_BIND request
+ * @map: a map (else an unmap).
+ * @addr: first IOVA.
+ * @range: size.
+ * @offset: for a map, the offset in the GEM object.
+ * @prot: for a map, the protection.
+ */
+struct gv_req {
+	bool map;
+	u64 addr;
+	u64 range;
+	u64 offset;
+	int prot;
+};
+
+/* A length in granules: often a few, sometimes a block or more. */
+static u64 gv_rand_len(struct gv_vm *vm, struct rnd_state *rnd)
+{
+	u64 granule = BIT_ULL(vm->granule_lg2);
+	u32 per_block = BIT(vm->block_lg2 - vm->granule_lg2);
+
+	switch (gv_rand(rnd, 4)) {
+	case 0:
+		return granule * (1 + gv_rand(rnd, 8));
+	case 1:
+		return granule * (1 + gv_rand(rnd, per_block));
+	case 2:
+		return vm->block * (1 + gv_rand(rnd, 2)) +
+		       granule * gv_rand(rnd, 2) * gv_rand(rnd, 4);
+	default:
+		return granule * (1 + gv_rand(rnd, 3 * per_block));
+	}
+}
+
+static void gv_rand_map(struct gv_vm *vm, struct rnd_state *rnd,
+			struct gv_req *req)
+{
+	struct gv_bo *bo = vm->bo;
+	u64 granule = BIT_ULL(vm->granule_lg2);
+	u64 bo_size = bo->seg_off[bo->nsegs];
+	u32 blocks = vm->size >> vm->block_lg2;
+	u64 end = vm->start + vm->size;
+
+	req->map = true;
+	req->prot = gv_rand(rnd, 4) ? RW : RO;
+	switch (gv_rand(rnd, 4)) {
+	case 0: {
+		/* Block to block: a big segment at a block-aligned IOVA. */
+		unsigned int seg = 3 * gv_rand(rnd, GV_SEGS / 3);
+		u64 seg_len = bo->seg_off[seg + 1] - bo->seg_off[seg];
+
+		req->offset = bo->seg_off[seg] +
+			      vm->block * gv_rand(rnd, seg_len >> vm->block_lg2);
+		req->addr = vm->start + vm->block * gv_rand(rnd, blocks);
+		break;
+	}
+	case 1:
+	case 2:
+		/* Congruent: blocks where the segment allows them. */
+		req->offset = granule * gv_rand(rnd, bo_size >> vm->granule_lg2);
+		req->addr = vm->start + vm->block * gv_rand(rnd, blocks) +
+			    (gv_bo_phys(bo, req->offset) & (vm->block - 1));
+		break;
+	default:
+		req->offset = granule * gv_rand(rnd, bo_size >> vm->granule_lg2);
+		req->addr = vm->start +
+			    granule * gv_rand(rnd, vm->size >> vm->granule_lg2);
+		break;
+	}
+	req->range = min3(gv_rand_len(vm, rnd), bo_size - req->offset,
+			  end - req->addr);
+}
+
+static void gv_rand_unmap(struct gv_vm *vm, struct rnd_state *rnd,
+			  struct gv_req *req)
+{
+	u64 granule = BIT_ULL(vm->granule_lg2);
+	u32 per_block = BIT(vm->block_lg2 - vm->granule_lg2);
+	u64 end = vm->start + vm->size;
+	u64 lo, hi;
+
+	req->map = false;
+	if (vm->nr_vas && gv_rand(rnd, 2)) {
+		unsigned int k = gv_rand(rnd, vm->nr_vas);
+		struct drm_gpuva *va;
+
+		drm_gpuvm_for_each_va(va, &vm->base)
+			if (!k--)
+				break;
+		lo = va->va.addr;
+		hi = lo + va->va.range;
+		switch (gv_rand(rnd, 3)) {
+		case 0:
+			/* The whole mapping. */
+			break;
+		case 1:
+			/* A part of it. */
+			lo += granule * gv_rand(rnd, (hi - lo) >> vm->granule_lg2);
+			hi = lo + granule *
+			     (1 + gv_rand(rnd, (hi - lo) >> vm->granule_lg2));
+			break;
+		default:
+			/* It and some on either side. */
+			lo -= min(lo - vm->start, granule * gv_rand(rnd, per_block));
+			hi += min(end - hi, granule * gv_rand(rnd, per_block));
+			break;
+		}
+	} else {
+		lo = vm->start +
+		     granule * gv_rand(rnd, vm->size >> vm->granule_lg2);
+		hi = lo + min(end - lo, gv_rand_len(vm, rnd));
+	}
+	req->addr = lo;
+	req->range = hi - lo;
+}
+
+/*
+ * Run one request as a driver does: reserve from the request alone, then
+ * let drm_gpuvm split it into steps that may not allocate.
+ */
+static int gv_run(struct gv_vm *vm, const struct gv_req *req,
+		  bool panthor)
+{
+	struct iopgtable_test_table *t = vm->t;
+	struct kunit *test = vm->test;
+	unsigned int i, reserved, used;
+	unsigned long attempts;
+	u64 count = 0;
+	int ret;
+
+	for (i = 0; i < GV_SPARES; i++) {
+		if (!vm->spare[i])
+			vm->spare[i] = kzalloc(sizeof(*vm->spare[i]), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, vm->spare[i]);
+	}
+	if (req->map) {
+		/* The worst case for the range, to compare with. */
+		ret = iopgtable_prealloc_map(t->ops, &vm->pa, req->addr,
+					     req->range, GFP_KERNEL);
+		KUNIT_ASSERT_EQ(test, ret, 0);
+		count = iopgtable_prealloc_count(&vm->pa);
+		vm->st.worst += count;
+		iopgtable_prealloc_release(t->ops, &vm->pa);
+
+		ret = iopgtable_prealloc_map_sgtable(t->ops, &vm->pa, req->addr,
+						     &vm->bo->sgt, req->offset,
+						     req->range, GFP_KERNEL);
+		KUNIT_ASSERT_EQ(test, ret, 0);
+		mutex_lock(&vm->bo->gpuva_lock);
+		vm->vm_bo = drm_gpuvm_bo_obtain(&vm->base, &vm->bo->base);
+		mutex_unlock(&vm->bo->gpuva_lock);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, vm->vm_bo);
+		vm->prot = req->prot;
+	} else {
+		ret = iopgtable_prealloc_unmap(t->ops, &vm->pa, req->addr,
+					       req->range, GFP_KERNEL);
+		KUNIT_ASSERT_EQ(test, ret, 0);
+	}
+	reserved = iopgtable_prealloc_count(&vm->pa);
+	if (req->map && reserved > count)
+		vm->st.over_worst++;
+
+	attempts = t->attempts;
+	gv_fail_all(t, true);
+	if (req->map)
+		ret = drm_gpuvm_sm_map(&vm->base, vm, req->addr, req->range,
+				       &vm->bo->base, req->offset);
+	else
+		ret = drm_gpuvm_sm_unmap(&vm->base, vm, req->addr, req->range);
+	gv_fail_all(t, false);
+	KUNIT_EXPECT_EQ_MSG(test, t->attempts, attempts,
+			    "the steps tried to allocate tables");
+
+	used = reserved - iopgtable_prealloc_count(&vm->pa);
+	iopgtable_prealloc_release(t->ops, &vm->pa);
+	KUNIT_EXPECT_EQ(test, iopgtable_prealloc_count(&vm->pa), 0);
+	if (vm->vm_bo) {
+		mutex_lock(&vm->bo->gpuva_lock);
+		drm_gpuvm_bo_put(vm->vm_bo);
+		mutex_unlock(&vm->bo->gpuva_lock);
+		vm->vm_bo = NULL;
+	}
+
+	vm->st.reserved[req->map] += reserved;
+	vm->st.used[req->map] += used;
+	vm->st.max_reserved = max(vm->st.max_reserved, reserved);
+	if (reserved && used == reserved)
+		vm->st.all_used++;
+	if (panthor) {
+		count = gv_panthor_count(req->addr, req->range, req->map);
+		vm->st.panthor[req->map] += count;
+		if (reserved > count)
+			vm->st.over_panthor++;
+	}
+	return ret;
+}
+
+/* A driver of GEM objects whose mappings drm_gpuvm tracks, nothing else. */
+static const struct drm_driver gv_driver = {
+	.driver_features	= DRIVER_GEM | DRIVER_GEM_GPUVA,
+	.name			= "iopgtable-gpuvm",
+};
+
+static void gv_replay(struct kunit *test)
+{
+	const struct gv_case *c = test->param_value;
+	struct iopgtable_cfg cfg = iopgtable_test_cfg(c->fmt);
+	struct drm_gem_object *r_obj;
+	struct drm_device *drm;
+	struct rnd_state rnd;
+	struct device *dev;
+	struct gv_req req;
+	struct gv_vm *vm;
+	bool panthor;
+	u64 granule;
+	ktime_t t0;
+	unsigned int i;
+	int ret;
+
+	dev = kunit_device_register(test, "iopgtable-gpuvm");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	drm = __devm_drm_dev_alloc(dev, &gv_driver, sizeof(*drm), 0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, drm);
+
+	vm = kunit_kzalloc(test, sizeof(*vm), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, vm);
+	vm->test = test;
+	cfg.pgsize_bitmap = c->sizes;
+	vm->t = iopgtable_test_new(test, c->fmt, &cfg);
+	vm->granule_lg2 = __ffs(c->sizes);
+	granule = BIT_ULL(vm->granule_lg2);
+	vm->block_lg2 = __ffs(c->sizes & ~granule);
+	vm->block = BIT_ULL(vm->block_lg2);
+	/* 16 blocks, or 32768 pages where that is less (64K: 4 blocks). */
+	vm->size = min(16 * vm->block, granule << 15);
+	vm->start = BIT_ULL(c->boundary_lg2) - vm->size / 2;
+	panthor = granule == SZ_4K;
+
+	prandom_seed_state(&rnd, gpuvm_seed ^ (u64)(c - gv_cases) << 32);
+	vm->bo = gv_bo_new(test, drm, &rnd, granule, vm->block);
+
+	r_obj = drm_gpuvm_resv_object_alloc(drm);
+	KUNIT_ASSERT_NOT_NULL(test, r_obj);
+	drm_gpuvm_init(&vm->base, "iopgtable-gpuvm", 0, drm, r_obj,
+		       vm->start, vm->size, 0, 0, &gv_ops);
+	drm_gem_object_put(r_obj);
+	iopgtable_prealloc_init(&vm->pa);
+	KUNIT_ASSERT_EQ(test,
+			kunit_add_action_or_reset(test, gv_vm_teardown, vm), 0);
+
+	t0 = ktime_get();
+	for (i = 0; i < GV_REQUESTS; i++) {
+		if (gv_rand(&rnd, 100) < 55) {
+			gv_rand_map(vm, &rnd, &req);
+			vm->st.maps++;
+		} else {
+			gv_rand_unmap(vm, &rnd, &req);
+			vm->st.unmaps++;
+		}
+		ret = gv_run(vm, &req, panthor);
+		KUNIT_ASSERT_EQ_MSG(test, ret, 0,
+				    "request %u: %s [%#llx, +%#llx) offset %#llx",
+				    i, req.map ? "map" : "unmap", req.addr,
+				    req.range, req.offset);
+		KUNIT_ASSERT_TRUE_MSG(test, gv_check(vm),
+				      "after request %u: %s [%#llx, +%#llx) offset %#llx",
+				      i, req.map ? "map" : "unmap", req.addr,
+				      req.range, req.offset);
+	}
+
+	/* Unbind everything, then every table allocated must be freed. */
+	req = (struct gv_req) { .addr = vm->start, .range = vm->size };
+	KUNIT_ASSERT_EQ(test, gv_run(vm, &req, false), 0);
+	KUNIT_ASSERT_TRUE(test, gv_check(vm));
+	KUNIT_EXPECT_EQ(test, vm->nr_vas, 0);
+	KUNIT_EXPECT_TRUE(test, drm_gpuvm_interval_empty(&vm->base, vm->start,
+							 vm->size));
+
+	kunit_info(test,
+		   "seed %#lx: %u requests (%u map, %u unmap) in %lld ms; steps: %u map, %u remap, %u unmap; at most %u mappings",
+		   gpuvm_seed, GV_REQUESTS, vm->st.maps, vm->st.unmaps,
+		   ktime_ms_delta(ktime_get(), t0), vm->st.step_map,
+		   vm->st.step_remap, vm->st.step_unmap, vm->st.max_vas);
+	kunit_info(test,
+		   "tables reserved %llu, used %llu: maps %llu/%llu, unmaps %llu/%llu; every one reserved used in %u requests, at most %u for one",
+		   vm->st.reserved[1] + vm->st.reserved[0],
+		   vm->st.used[1] + vm->st.used[0], vm->st.reserved[1],
+		   vm->st.used[1], vm->st.reserved[0], vm->st.used[0],
+		   vm->st.all_used, vm->st.max_reserved);
+	kunit_info(test,
+		   "iopgtable_prealloc_map() for the map ranges: %llu, exceeded by %u map requests",
+		   vm->st.worst, vm->st.over_worst);
+	if (panthor)
+		kunit_info(test,
+			   "Panthor's formula: maps %llu, unmaps %llu, exceeded by %u requests",
+			   vm->st.panthor[1], vm->st.panthor[0],
+			   vm->st.over_panthor);
+	kunit_info(test,
+		   "checked %llu pages, %llu block leaves among them; table allocations %lu",
+		   vm->st.pages, vm->st.blocks, vm->t->allocs);
+
+	/* The replay must have met what it is for. */
+	KUNIT_EXPECT_GT(test, vm->st.step_remap, 0);
+	KUNIT_EXPECT_GT(test, vm->st.step_unmap, 0);
+	KUNIT_EXPECT_GT(test, vm->st.used[0], 0);
+	KUNIT_EXPECT_GT(test, vm->st.used[1], 0);
+	KUNIT_EXPECT_GT(test, vm->st.blocks, 0);
+	KUNIT_EXPECT_TRUE(test, vm->attrs_known[0] && vm->attrs_known[1] &&
+			  vm->attrs[0] != vm->attrs[1]);
+
+	KUNIT_EXPECT_EQ(test, iopgtable_test_violations(vm->t), 0);
+	iopgtable_test_release(vm->t);
+}
+
+static struct kunit_case gv_test_cases[] = {
+	KUNIT_CASE_PARAM(gv_replay, gv_gen_params),
+	{}
+};
+
+static struct kunit_suite gv_test_suite = {
+	.name = "iopgtable_gpuvm_replay",
+	.test_cases = gv_test_cases,
+};
+
+kunit_test_suites(&gv_test_suite);
