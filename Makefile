@@ -14,6 +14,8 @@
 #               make modules-all  out-of-tree W=1 builds: 6.12, 6.1, arm64,
 #                                 arm32
 #               make check-driver-fit  contrib/'s driver series, applied and built
+#               make check-gpuvm  the suites under UML with DRM: the drm_gpuvm
+#                                 replay (not yet in make check)
 #               make bench        iopgtable beside io-pgtable-arm, timed
 #                                 (BENCH_ONLY=text: only the matching cases)
 #
@@ -55,9 +57,12 @@ modules-all:
 check-driver-fit:
 	scripts/check.sh driver-fit
 
+check-gpuvm:
+	scripts/check.sh gpuvm
+
 bench:
 	scripts/bench.sh
 
 .PHONY: all modules modules_install clean demo check check-uml check-arm64 \
 	check-arm32 check-sanitizers check-smp-stress \
-	lint modules-all check-driver-fit bench
+	lint modules-all check-driver-fit check-gpuvm bench

@@ -13,6 +13,8 @@
 #   sanitizers  the KUnit suites under UML with KASAN and UBSAN, failing on
 #               any report
 #   driver-fit  contrib/'s Panthor and Panfrost series applied and built
+#   gpuvm       the suites under UML with DRM, iopgtable_gpuvm_replay among
+#               them; named only, not yet in the default list
 #   smp-stress  the KUnit suites, arm64 under QEMU with 4 CPUs, KCSAN and
 #               lockdep; also fails on any kernel report in the console
 #
@@ -81,8 +83,10 @@ for lane in "${lanes[@]}"; do
 	lint)		plain_lane lint "$IOPGTABLE_ROOT/scripts/lint.sh" ;;
 	modules)	plain_lane modules "$IOPGTABLE_ROOT/scripts/modules.sh" ;;
 	driver-fit)	plain_lane driver-fit "$IOPGTABLE_ROOT/scripts/driver-fit.sh" ;;
+	gpuvm)		kunit_lane kunit-gpuvm env IOPGTABLE_KUNIT_ARCH=um-gpuvm \
+				"$IOPGTABLE_ROOT/scripts/kunit.sh" ;;
 	*)		die "unknown lane $lane (uml lint modules arm64 arm64-load" \
-			"arm32 sanitizers smp-stress driver-fit)" ;;
+			"arm32 sanitizers smp-stress driver-fit gpuvm)" ;;
 	esac
 done
 

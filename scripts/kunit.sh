@@ -6,7 +6,9 @@
 # scripts/kunit-arm64.sh sets), IOPGTABLE_KUNIT_ARCH=arm (qemu-system-arm,
 # 32-bit ARM with LPAE, what scripts/kunit-arm32.sh sets) or
 # IOPGTABLE_KUNIT_ARCH=arm64-smp (arm64 with 4 CPUs, KCSAN and lockdep,
-# tests/smp-stress.kunitconfig, what scripts/smp-stress.sh sets):
+# tests/smp-stress.kunitconfig, what scripts/smp-stress.sh sets); and under
+# UML with DRM for the drm_gpuvm replay with IOPGTABLE_KUNIT_ARCH=um-gpuvm
+# (tests/gpuvm.kunitconfig, build/kunit-gpuvm):
 #
 #   scripts/kunit.sh                     every iopgtable_* suite
 #   scripts/kunit.sh 'iopgtable_core'    one suite (kunit.py filter glob)
@@ -24,6 +26,9 @@ kunitconfigs=(--kunitconfig="$IOPGTABLE_ROOT/tests/.kunitconfig")
 arm64_args=(--arch=arm64 --cross_compile=aarch64-linux-gnu- --timeout=900)
 case $arch in
 um)	arch_args=() build=kunit-uml ;;
+um-gpuvm)
+	kunitconfigs+=(--kunitconfig="$IOPGTABLE_ROOT/tests/gpuvm.kunitconfig")
+	arch_args=() build=kunit-gpuvm ;;
 arm64)	apt_install gcc-aarch64-linux-gnu qemu-system-arm
 	arch_args=("${arm64_args[@]}")
 	build=kunit-arm64 ;;
@@ -37,7 +42,7 @@ arm64-smp)
 	kunitconfigs+=(--kunitconfig="$IOPGTABLE_ROOT/tests/smp-stress.kunitconfig")
 	arch_args=("${arm64_args[@]}" --qemu_args='-smp 4')
 	build=kunit-smp-stress ;;
-*)	die "IOPGTABLE_KUNIT_ARCH=$arch: um, arm64, arm or arm64-smp" ;;
+*)	die "IOPGTABLE_KUNIT_ARCH=$arch: um, um-gpuvm, arm64, arm or arm64-smp" ;;
 esac
 
 filter='iopgtable_*'
