@@ -25,7 +25,7 @@ fi
 mkdir -p "$BUILD_DIR"
 (cd "$src" && python3 tools/testing/kunit/kunit.py run \
 	--kunitconfig="$IOPGTABLE_ROOT/tests/bench.kunitconfig" \
-	--build_dir="$BUILD_DIR/bench-uml" --jobs="$(nproc)" \
+	--build_dir="$BUILD_DIR/bench-uml" --jobs="$JOBS" \
 	--raw_output=all "${args[@]}" 'iopgtable_bench') >"$log" 2>&1 ||
 	{ tail -n 30 "$log"; die "the benchmark did not run (see $log)"; }
 

@@ -21,7 +21,7 @@ done
 say "UML kernel with iopgtable in tree (drivers/iopgtable)"
 (cd "$src" && python3 tools/testing/kunit/kunit.py build \
 	--kunitconfig="$IOPGTABLE_ROOT/tests/.kunitconfig" \
-	--build_dir="$BUILD_DIR/kunit-uml" --jobs="$(nproc)" >&2) ||
+	--build_dir="$BUILD_DIR/kunit-uml" --jobs="$JOBS" >&2) ||
 	die "UML kernel build failed"
 
 say "booting it: the demo runs at boot, then the kernel halts"

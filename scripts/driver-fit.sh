@@ -68,7 +68,7 @@ build() {
 		[ -d "$o/$d" ] && find "$o/$d" -name '*.o' -delete
 	done
 	make -C "$t" O="$o" ARCH="$arch" CROSS_COMPILE="$cross" W=1 C=2 \
-		-j"$(nproc)" "${@/%//}" >"$log" 2>&1
+		-j"$JOBS" "${@/%//}" >"$log" 2>&1
 }
 
 # findings LOG: the warnings and errors of our drivers, without line

@@ -56,4 +56,4 @@ cd "$src"
 exec python3 tools/testing/kunit/kunit.py run "${arch_args[@]}" \
 	"${kunitconfigs[@]}" \
 	--build_dir="$BUILD_DIR/$build" \
-	--jobs="$(nproc)" "$@" "$filter"
+	--jobs="$JOBS" "$@" "$filter"

@@ -5,6 +5,8 @@ IOPGTABLE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_DIR=${IOPGTABLE_BUILD_DIR:-$IOPGTABLE_ROOT/build}
 KERNEL_SRC_PKG=linux-source-6.12
 KERNEL_SRC=${IOPGTABLE_KERNEL_SRC:-$BUILD_DIR/linux-source-6.12}
+# Parallel build jobs: every core unless IOPGTABLE_JOBS says otherwise.
+JOBS=${IOPGTABLE_JOBS:-$(nproc)}
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -73,7 +75,7 @@ modules_tree() {
 	(cd "$src" && python3 tools/testing/kunit/kunit.py build --arch="$arch" \
 		--cross_compile="$cross" \
 		--kunitconfig="$IOPGTABLE_ROOT/tests/$name.kunitconfig" \
-		--build_dir="$out" --jobs="$(nproc)" >"$BUILD_DIR/$name.log" 2>&1) || {
+		--build_dir="$out" --jobs="$JOBS" >"$BUILD_DIR/$name.log" 2>&1) || {
 		tail -n 30 "$BUILD_DIR/$name.log" >&2
 		die "$arch kernel build failed (see $BUILD_DIR/$name.log)"
 	}

@@ -39,22 +39,22 @@ say "kernel-doc -none -Wall"
 say "configuring the UML tree"
 (cd "$src" && python3 tools/testing/kunit/kunit.py build \
 	--kunitconfig="$IOPGTABLE_ROOT/tests/.kunitconfig" \
-	--build_dir="$uml" --jobs="$(nproc)") >"$log/build.log" 2>&1 ||
+	--build_dir="$uml" --jobs="$JOBS") >"$log/build.log" 2>&1 ||
 	{ tail -n 20 "$log/build.log"; die "UML build failed"; }
 
 say "sparse (C=2) and W=1 on drivers/iopgtable"
-make -C "$src" ARCH=um O="$uml" C=2 W=1 -j"$(nproc)" drivers/iopgtable/ \
+make -C "$src" ARCH=um O="$uml" C=2 W=1 -j"$JOBS" drivers/iopgtable/ \
 	>"$log/sparse-w1.log" 2>&1 || { cat "$log/sparse-w1.log"; failed+=(build); }
 if grep -aE 'warning:|error:' "$log/sparse-w1.log" | ours >"$log/findings.log"; then
 	cat "$log/findings.log"
 	failed+=(sparse/W=1)
 fi
 # Put the objects back as kunit.py builds them, so its next run is quick.
-make -C "$src" ARCH=um O="$uml" -j"$(nproc)" drivers/iopgtable/ >/dev/null 2>&1 || true
+make -C "$src" ARCH=um O="$uml" -j"$JOBS" drivers/iopgtable/ >/dev/null 2>&1 || true
 
 say "coccicheck MODE=report M=drivers/iopgtable"
 make -C "$src" ARCH=um O="$uml" coccicheck MODE=report \
-	M=drivers/iopgtable J="$(nproc)" >"$log/coccicheck.log" 2>&1 ||
+	M=drivers/iopgtable J="$JOBS" >"$log/coccicheck.log" 2>&1 ||
 	{ tail -n 20 "$log/coccicheck.log"; failed+=(coccicheck); }
 if grep -aE 'iopgtable/[^ :]+:[0-9]+:' "$log/coccicheck.log" >"$log/cocci-findings.log"; then
 	cat "$log/cocci-findings.log"

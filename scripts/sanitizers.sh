@@ -29,7 +29,7 @@ status=0
 (cd "$src" && python3 tools/testing/kunit/kunit.py run \
 	--kunitconfig="$IOPGTABLE_ROOT/tests/.kunitconfig" \
 	--kunitconfig="$IOPGTABLE_ROOT/tests/sanitizers.kunitconfig" \
-	--build_dir="$out" --timeout=900 --jobs="$(nproc)" "$@" "$filter") ||
+	--build_dir="$out" --timeout=900 --jobs="$JOBS" "$@" "$filter") ||
 	status=$?
 [ -s "$log" ] || die "no console log in $log"
 
