@@ -38,12 +38,15 @@
 #include <linux/io.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
+#include <linux/percpu.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 
 #include "iopgtable-internal.h"
 
 #include <trace/events/iopgtable.h>
+
+#include "iopgtable-entry.h"
 
 #define LPAE_MAX_LEVELS		4
 #define LPAE_LAST_LEVEL		(LPAE_MAX_LEVELS - 1)
@@ -137,6 +140,23 @@ static_assert(((IOPGTABLE_READ | IOPGTABLE_WRITE | IOPGTABLE_CACHE |
 #define MALI_TRANSTAB_SHARE_OUTER	BIT_ULL(4)
 
 /**
+ * struct lpae_walk_cache - where this CPU's last map walk ended
+ * @seq: odd while this CPU writes the cache. Only this CPU writes it: a
+ *	reader that an interrupt's write overtook sees @seq changed, and a
+ *	write that would interrupt another one is skipped.
+ * @key: the IOVA of @table's span, shifted right by the span's lg2, times
+ *	LPAE_MAX_LEVELS, plus @table's level.
+ * @table: the table; NULL: the cache is empty.
+ * @gen: lpae_pgtable.tables_gen when the walk that found @table began.
+ */
+struct lpae_walk_cache {
+	unsigned int seq;
+	u64 key;
+	u64 *table;
+	u64 gen;
+};
+
+/**
  * struct lpae_pgtable - an LPAE page table
  * @iop: the core's part.
  * @root: the root table.
@@ -151,6 +171,9 @@ static_assert(((IOPGTABLE_READ | IOPGTABLE_WRITE | IOPGTABLE_CACHE |
  * @table_attrs: the non-address bits of a table entry.
  * @leaf_attrs: per combination of prot bits, a leaf's attribute and
  *	permission bits (all but the type and the output address).
+ * @tables_gen: bumped before any table below the root is freed; a walk
+ *	cache slot of an older generation is stale.
+ * @walk_cache: per CPU, where the last map walks ended.
  *
  * @span_lg2 and @index_mask follow from the others; they are kept so that
  * the walks index a table with a shift and a mask, no arithmetic.
@@ -169,6 +192,8 @@ struct lpae_pgtable {
 	u64 index_mask[LPAE_MAX_LEVELS];
 	u64 table_attrs;
 	u64 leaf_attrs[LPAE_PROT_COMBOS];
+	atomic64_t tables_gen;
+	struct lpae_walk_cache __percpu *walk_cache;
 };
 
 /*
@@ -273,6 +298,88 @@ static unsigned int lpae_leaf_level(const struct lpae_pgtable *d,
 	while (d->span_lg2[lvl] != pgsize_lg2)
 		lvl--;
 	return lvl;
+}
+
+/*
+ * The walk cache: a map or unmap of a few pages spends most of its time
+ * reading one entry per level on the way down, each read waiting for the
+ * one before. A walk that reaches a table through the cache skips them.
+ *
+ * A slot holds a table that a map walk found installed, and made visible
+ * to a non-coherent walker, at a given level and IOVA. Tables stay where
+ * they are installed until they are freed, and every free bumps
+ * @tables_gen first: a slot of the current generation therefore names
+ * the table the walk from the root would reach. A call can only see a
+ * table freed under it by a concurrent call whose range covers its own,
+ * which the contract leaves to the caller, as it does without the cache.
+ * The slots are per CPU, so disjoint calls on other CPUs never contend
+ * for them, and only this CPU writes its own.
+ */
+
+/*
+ * The table this CPU's walk cache holds, at a level from @max_lvl up to
+ * just below the root, if its span holds [@iova, @iova + @size) but is not
+ * all of it: *@lvl becomes its level. Else the root, at the start level.
+ * *@gen gets the generation a walk from here starts.
+ */
+static __always_inline u64 *lpae_cache_lookup(struct lpae_pgtable *d,
+					      u64 iova, u64 size,
+					      unsigned int max_lvl,
+					      unsigned int *lvl, u64 *gen)
+{
+	const struct lpae_walk_cache *c;
+	unsigned int seq, l, span_lg2;
+	u64 *table, key, off;
+
+	*gen = atomic64_read(&d->tables_gen);
+	c = get_cpu_ptr(d->walk_cache);
+	seq = READ_ONCE(c->seq);
+	key = c->key;
+	table = c->table;
+	if (c->gen != *gen)
+		table = NULL;
+	/* An interrupt on this CPU rewrote the cache while it was read. */
+	barrier();
+	if ((seq & 1) || READ_ONCE(c->seq) != seq)
+		table = NULL;
+	put_cpu_ptr(d->walk_cache);
+
+	l = key % LPAE_MAX_LEVELS;
+	if (table && l <= max_lvl) {
+		span_lg2 = d->span_lg2[l - 1];
+		off = iova & (BIT_ULL(span_lg2) - 1);
+		if (key / LPAE_MAX_LEVELS == iova >> span_lg2 &&
+		    size - 1 < BIT_ULL(span_lg2) - off &&
+		    (off || size != BIT_ULL(span_lg2))) {
+			*lvl = l;
+			return table;
+		}
+	}
+	*lvl = d->start_level;
+	return d->root;
+}
+
+/*
+ * Remember @table, the table at level @lvl that a map walk of generation
+ * @gen reached for @iova.
+ */
+static void lpae_cache_fill(struct lpae_pgtable *d, u64 iova,
+			    unsigned int lvl, u64 *table, u64 gen)
+{
+	struct lpae_walk_cache *c = get_cpu_ptr(d->walk_cache);
+	unsigned int seq = READ_ONCE(c->seq);
+
+	/* Not over a write this call interrupted: the cache is only a hint. */
+	if (!(seq & 1)) {
+		WRITE_ONCE(c->seq, seq + 1);
+		barrier();
+		c->key = (iova >> d->span_lg2[lvl - 1]) * LPAE_MAX_LEVELS + lvl;
+		c->table = table;
+		c->gen = gen;
+		barrier();
+		WRITE_ONCE(c->seq, seq + 2);
+	}
+	put_cpu_ptr(d->walk_cache);
 }
 
 /* Make @n entries from @ptep on visible to a non-coherent walker. */
@@ -474,13 +581,19 @@ static u64 lpae_install_table(struct lpae_pgtable *d, u64 *ptep,
  * Find, or build, the table at level @lvl that holds @iova. NULL with *@err
  * set when no table can be had or a block is in the way.
  */
-static u64 *lpae_walk_alloc(struct lpae_pgtable *d, u64 iova, unsigned int lvl,
-			    gfp_t gfp, struct iopgtable_prealloc *pa, int *err)
+static __always_inline u64 *lpae_walk_alloc(struct lpae_pgtable *d, u64 iova,
+					    unsigned int lvl, gfp_t gfp,
+					    struct iopgtable_prealloc *pa,
+					    int *err)
 {
-	u64 *table = d->root;
-	unsigned int l;
+	/* One level down from the root is one read: no faster from the cache. */
+	bool cached = lvl > d->start_level + 1;
+	unsigned int from = d->start_level, l;
+	u64 *table = d->root, gen;
 
-	for (l = d->start_level; l < lvl; l++) {
+	if (cached)
+		table = lpae_cache_lookup(d, iova, 1, lvl, &from, &gen);
+	for (l = from; l < lvl; l++) {
 		u64 *ptep = table + lpae_index(d, iova, l);
 		u64 pte = lpae_read(ptep);
 
@@ -499,6 +612,8 @@ static u64 *lpae_walk_alloc(struct lpae_pgtable *d, u64 iova, unsigned int lvl,
 		lpae_sync_table_pte(d, ptep, pte);
 		table = lpae_table_of(pte);
 	}
+	if (cached && from < lvl)
+		lpae_cache_fill(d, iova, lvl, table, gen);
 	return table;
 }
 
@@ -534,6 +649,8 @@ static void lpae_remove_tables(struct lpae_pgtable *d, u64 *ptep, u64 pte,
 	if (tlb && tlb->tlb_flush_walk)
 		tlb->tlb_flush_walk(iova, span, BIT(d->granule_lg2),
 				    d->iop.cookie);
+	/* No walk cache slot may name the tables once they are freed. */
+	atomic64_inc(&d->tables_gen);
 	lpae_free_tables(d, lpae_table_of(pte), lvl + 1);
 }
 
@@ -575,9 +692,11 @@ static u64 lpae_prot_to_pte(const struct lpae_pgtable *d, int prot)
 	return pte;
 }
 
-static int lpae_map(struct iopgtable *iop, u64 iova, phys_addr_t paddr,
-		    unsigned int pgsize_lg2, size_t pgcount, int prot,
-		    gfp_t gfp, struct iopgtable_prealloc *pa, size_t *mapped)
+static __always_inline int lpae_map(struct iopgtable *iop, u64 iova,
+				    phys_addr_t paddr, unsigned int pgsize_lg2,
+				    size_t pgcount, int prot, gfp_t gfp,
+				    struct iopgtable_prealloc *pa,
+				    size_t *mapped)
 {
 	struct lpae_pgtable *d = to_lpae(iop);
 	unsigned int lvl = lpae_leaf_level(d, pgsize_lg2);
@@ -770,19 +889,36 @@ static u64 lpae_unmap_table(struct lpae_pgtable *d, u64 *table,
 	return done;
 }
 
-static u64 lpae_unmap(struct iopgtable *iop, u64 iova, u64 size,
-		      struct iopgtable_gather *gather)
+/* The general walk, out of line so that the common unmap stays small. */
+static noinline u64 lpae_unmap_rest(struct lpae_pgtable *d, u64 *table,
+				    unsigned int lvl, u64 iova, u64 size,
+				    struct iopgtable_gather *gather)
+{
+	bool stop = false;
+
+	return lpae_unmap_table(d, table, lvl, iova, size, gather, &stop);
+}
+
+static __always_inline u64 lpae_unmap(struct iopgtable *iop, u64 iova,
+				      u64 size,
+				      struct iopgtable_gather *gather)
 {
 	struct lpae_pgtable *d = to_lpae(iop);
-	unsigned int lvl = d->start_level, span_lg2;
-	u64 *table = d->root, done = 0;
+	unsigned int lvl, span_lg2;
+	u64 *table, done = 0, gen;
 	size_t idx, count;
-	bool stop = false;
 
 	/*
 	 * Go down without recursion while the range lies inside one table
 	 * entry's span without covering it: only the table below changes.
+	 * The walk cache may know a table on the way, if the range is
+	 * smaller than the span of an entry one level below the root.
 	 */
+	lvl = d->start_level;
+	table = d->root;
+	if (size < BIT_ULL(d->span_lg2[lvl + 1]))
+		table = lpae_cache_lookup(d, iova, size, LPAE_LAST_LEVEL, &lvl,
+					  &gen);
 	while (lvl < LPAE_LAST_LEVEL) {
 		u64 span = BIT_ULL(d->span_lg2[lvl]);
 		u64 off = iova & (span - 1);
@@ -816,8 +952,8 @@ static u64 lpae_unmap(struct iopgtable *iop, u64 iova, u64 size,
 		if (run == count)
 			return done;
 	}
-	return done + lpae_unmap_table(d, table, lvl, iova + done, size - done,
-				       gather, &stop);
+	return done + lpae_unmap_rest(d, table, lvl, iova + done, size - done,
+				      gather);
 }
 
 static phys_addr_t lpae_iova_to_phys(struct iopgtable *iop, u64 iova)
@@ -1150,9 +1286,14 @@ static int lpae_alloc_root(struct lpae_pgtable *d)
 		d->leaf_attrs[prot] = lpae_prot_to_pte(d, prot);
 	d->root_size = max_t(size_t, BIT(d->root_bits + LPAE_PTE_SIZE_LG2),
 			     LPAE_ROOT_MIN_SIZE);
-	d->root = lpae_alloc_table(d, d->root_size, d->start_level, GFP_KERNEL);
-	if (!d->root)
+	d->walk_cache = alloc_percpu(struct lpae_walk_cache);
+	if (!d->walk_cache)
 		return -ENOMEM;
+	d->root = lpae_alloc_table(d, d->root_size, d->start_level, GFP_KERNEL);
+	if (!d->root) {
+		free_percpu(d->walk_cache);
+		return -ENOMEM;
+	}
 	/* The empty root must be visible before its address is programmed. */
 	wmb();
 	return 0;
@@ -1287,7 +1428,26 @@ static void lpae_free(struct iopgtable *iop)
 	struct lpae_pgtable *d = to_lpae(iop);
 
 	lpae_free_tables(d, d->root, d->start_level);
+	free_percpu(d->walk_cache);
 	kfree(d);
+}
+
+/* The ops' entry points, with map and unmap inlined (iopgtable-entry.h). */
+static int lpae_map_pages(struct iopgtable_ops *ops, u64 iova,
+			  phys_addr_t paddr, size_t pgsize, size_t pgcount,
+			  int prot, gfp_t gfp, size_t *mapped)
+{
+	return iopgtable_map_pages_with(to_iopgtable(ops), iova, paddr, pgsize,
+					pgcount, prot, gfp, NULL, mapped,
+					lpae_map);
+}
+
+static size_t lpae_unmap_pages(struct iopgtable_ops *ops, u64 iova,
+			       size_t pgsize, size_t pgcount,
+			       struct iopgtable_gather *gather)
+{
+	return iopgtable_unmap_pages_with(to_iopgtable(ops), iova, pgsize,
+					  pgcount, gather, lpae_unmap);
 }
 
 const struct iopgtable_format iopgtable_arm_64_lpae_s1_format = {
@@ -1305,6 +1465,8 @@ const struct iopgtable_format iopgtable_arm_64_lpae_s1_format = {
 	.walk		= lpae_walk,
 	.describe	= lpae_describe,
 	.visit		= lpae_visit,
+	.map_pages	= lpae_map_pages,
+	.unmap_pages	= lpae_unmap_pages,
 };
 
 const struct iopgtable_format iopgtable_arm_mali_lpae_format = {
@@ -1320,4 +1482,6 @@ const struct iopgtable_format iopgtable_arm_mali_lpae_format = {
 	.walk		= lpae_walk,
 	.describe	= lpae_describe,
 	.visit		= lpae_visit,
+	.map_pages	= lpae_map_pages,
+	.unmap_pages	= lpae_unmap_pages,
 };

@@ -24,6 +24,8 @@
 #define CREATE_TRACE_POINTS
 #include <trace/events/iopgtable.h>
 
+#include "iopgtable-entry.h"
+
 EXPORT_TRACEPOINT_SYMBOL_GPL(iopgtable_map);
 EXPORT_TRACEPOINT_SYMBOL_GPL(iopgtable_unmap);
 EXPORT_TRACEPOINT_SYMBOL_GPL(iopgtable_table_alloc);
@@ -38,104 +40,16 @@ static const struct iopgtable_format *const iopgtable_formats[] = {
 
 static_assert(ARRAY_SIZE(iopgtable_formats) <= IOPGTABLE_NUM_FMTS);
 
-/* Both of a provided page size and a power of two. */
-static bool iopgtable_pgsize_ok(const struct iopgtable *iop, size_t pgsize)
-{
-	return is_power_of_2(pgsize) && (pgsize & iop->cfg.pgsize_bitmap);
-}
-
-static size_t iopgtable_min_pgsize(const struct iopgtable *iop)
-{
-	return 1UL << __ffs(iop->cfg.pgsize_bitmap);
-}
-
-/* [iova, iova + size) lies in the input range; @size is not 0. */
-static bool iopgtable_iova_ok(const struct iopgtable *iop, u64 iova, u64 size)
-{
-	return iova >= iop->iova_first && iova <= iop->iova_last &&
-	       size - 1 <= iop->iova_last - iova;
-}
-
-/*
- * -ERANGE unless [iova, iova + size) lies in the input range and
- * [paddr, paddr + size) in the output range. @size is not 0.
- */
-static int iopgtable_check_range(const struct iopgtable *iop, u64 iova,
-				 u64 paddr, u64 size)
-{
-	if (!iopgtable_iova_ok(iop, iova, size) ||
-	    paddr > iop->phys_last || size - 1 > iop->phys_last - paddr)
-		return -ERANGE;
-	return 0;
-}
-
-/*
- * The bytes of @pgcount pages of @pgsize, in *@size; false when they do
- * not fit in a size_t, which reports them (32-bit kernels: a 2M page size
- * and a count of 2048 make 4 GiB, which *mapped could not say).
- */
-static bool iopgtable_pages_size(size_t pgsize, size_t pgcount, u64 *size)
-{
-	size_t bytes;
-
-	if (check_mul_overflow(pgsize, pgcount, &bytes))
-		return false;
-	*size = bytes;
-	return true;
-}
-
-static bool iopgtable_prot_ok(int prot)
-{
-	return prot & (IOPGTABLE_READ | IOPGTABLE_WRITE);
-}
-
-/* The checks of map_pages, then the format's map with tables from @pa. */
-static int iopgtable_check_map_pages(struct iopgtable *iop, u64 iova,
-				     phys_addr_t paddr, size_t pgsize,
-				     size_t pgcount, int prot, gfp_t gfp,
-				     struct iopgtable_prealloc *pa,
-				     size_t *mapped)
-{
-	u64 size;
-	int ret;
-
-	if (!pgcount || !iopgtable_pgsize_ok(iop, pgsize) ||
-	    ((iova | paddr) & (pgsize - 1)) || !iopgtable_prot_ok(prot))
-		return -EINVAL;
-	if (!iopgtable_pages_size(pgsize, pgcount, &size))
-		return -ERANGE;
-	ret = iopgtable_check_range(iop, iova, paddr, size);
-	if (ret)
-		return ret;
-
-	return iop->format->map(iop, iova, paddr, __ffs(pgsize), pgcount,
-				prot, gfp, pa, mapped);
-}
-
-/* map_pages, with its new tables from @pa when set, else allocated. */
-static int iopgtable_map_pages_from(struct iopgtable *iop, u64 iova,
-				    phys_addr_t paddr, size_t pgsize,
-				    size_t pgcount, int prot, gfp_t gfp,
-				    struct iopgtable_prealloc *pa,
-				    size_t *mapped)
-{
-	size_t before = *mapped;
-	int ret;
-
-	ret = iopgtable_check_map_pages(iop, iova, paddr, pgsize, pgcount,
-					prot, gfp, pa, mapped);
-	trace_iopgtable_map(&iop->ops, iova, paddr, pgsize, pgcount, prot, ret,
-			    *mapped - before);
-	return ret;
-}
-
 static int iopgtable_map_pages(struct iopgtable_ops *ops, u64 iova,
 			       phys_addr_t paddr, size_t pgsize,
 			       size_t pgcount, int prot, gfp_t gfp,
 			       size_t *mapped)
 {
-	return iopgtable_map_pages_from(to_iopgtable(ops), iova, paddr, pgsize,
-					pgcount, prot, gfp, NULL, mapped);
+	struct iopgtable *iop = to_iopgtable(ops);
+
+	return iopgtable_map_pages_with(iop, iova, paddr, pgsize, pgcount,
+					prot, gfp, NULL, mapped,
+					iop->format->map);
 }
 
 static size_t iopgtable_unmap_pages(struct iopgtable_ops *ops, u64 iova,
@@ -143,24 +57,9 @@ static size_t iopgtable_unmap_pages(struct iopgtable_ops *ops, u64 iova,
 				    struct iopgtable_gather *gather)
 {
 	struct iopgtable *iop = to_iopgtable(ops);
-	u64 size, done;
 
-	if (!pgcount || !iopgtable_pgsize_ok(iop, pgsize) ||
-	    (iova & (pgsize - 1)) ||
-	    !iopgtable_pages_size(pgsize, pgcount, &size) ||
-	    !iopgtable_iova_ok(iop, iova, size)) {
-		trace_iopgtable_unmap(ops, iova, pgsize, pgcount, 0, true);
-		return 0;
-	}
-
-	done = iop->format->unmap(iop, iova, size, gather);
-	trace_iopgtable_unmap(ops, iova, pgsize, pgcount, done, done != size);
-	if (gather && done) {
-		gather->start = min(gather->start, iova);
-		gather->end = max(gather->end, iova + done - 1);
-		gather->pgsize = max(gather->pgsize, pgsize);
-	}
-	return done;
+	return iopgtable_unmap_pages_with(iop, iova, pgsize, pgcount, gather,
+					  iop->format->unmap);
 }
 
 static phys_addr_t iopgtable_iova_to_phys(struct iopgtable_ops *ops, u64 iova)
@@ -281,6 +180,10 @@ struct iopgtable_ops *iopgtable_alloc_ops(enum iopgtable_fmt fmt,
 
 	iop->format = format;
 	iop->fmt = fmt;
+	if (format->map_pages)
+		iop->ops.map_pages = format->map_pages;
+	if (format->unmap_pages)
+		iop->ops.unmap_pages = format->unmap_pages;
 	iop->phys_last = GENMASK_ULL(iop->cfg.oas - 1, 0);
 	if (iop->cfg.quirks & IOPGTABLE_QUIRK_ARM_TTBR1) {
 		iop->iova_first = ~GENMASK_ULL(iop->cfg.ias - 1, 0);
@@ -373,9 +276,9 @@ static int iopgtable_map_run(struct iopgtable *iop, u64 iova, u64 paddr,
 
 		pgsize = iopgtable_pick_pgsize(iop, iova, paddr, size, &pgcount);
 		if (pa)
-			ret = iopgtable_map_pages_from(iop, iova, paddr, pgsize,
+			ret = iopgtable_map_pages_with(iop, iova, paddr, pgsize,
 						       pgcount, prot, gfp, pa,
-						       &done);
+						       &done, iop->format->map);
 		else
 			ret = iop->ops.map_pages(&iop->ops, iova, paddr, pgsize,
 						 pgcount, prot, gfp, &done);

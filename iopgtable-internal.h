@@ -83,6 +83,10 @@ struct iopgtable_visitor {
  * @visit: call @v->leaf on every leaf, in IOVA order, and count
  *	the tables at each level in @v->tables. Reads entries as
  *	@iova_to_phys does, under no lock.
+ * @map_pages: optional: the table's &iopgtable_ops.map_pages, made with
+ *	iopgtable_map_pages_with() and @map (iopgtable-entry.h); else the
+ *	core's, which calls @map through this struct.
+ * @unmap_pages: optional: likewise, with iopgtable_unmap_pages_with().
  */
 struct iopgtable_format {
 	unsigned long quirks;
@@ -104,6 +108,12 @@ struct iopgtable_format {
 	int (*describe)(struct iopgtable *iop, unsigned int lvl, u64 pte,
 			char *buf, size_t size);
 	void (*visit)(struct iopgtable *iop, struct iopgtable_visitor *v);
+	int (*map_pages)(struct iopgtable_ops *ops, u64 iova,
+			 phys_addr_t paddr, size_t pgsize, size_t pgcount,
+			 int prot, gfp_t gfp, size_t *mapped);
+	size_t (*unmap_pages)(struct iopgtable_ops *ops, u64 iova,
+			      size_t pgsize, size_t pgcount,
+			      struct iopgtable_gather *gather);
 };
 
 /* The most levels below the root a format may have. */

@@ -37,6 +37,9 @@ tree() {
 		rm -rf "$t/drivers/gpu/drm/$d"
 		cp -a "$src/drivers/gpu/drm/$d" "$t/drivers/gpu/drm/$d"
 	done
+	# The library's links, as prepare-kernel.sh makes them today.
+	rm -rf "$t/drivers/iopgtable"
+	cp -a "$src/drivers/iopgtable" "$t/drivers/iopgtable"
 	echo "$t"
 }
 

@@ -58,7 +58,7 @@ build_module() {
 	shift 2
 	mkdir -p "$out"
 	(cd "$IOPGTABLE_ROOT" &&
-	 cp -a --parents Kbuild Makefile iopgtable-internal.h io-pgtable-*.c \
+	 cp -a --parents Kbuild Makefile iopgtable-*.h io-pgtable-*.c \
 		include tests samples "$out/")
 	make -s -C "$kdir" M="$out" "$@" modules >&2 ||
 		die "module build against $kdir failed"

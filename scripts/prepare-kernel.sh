@@ -29,8 +29,9 @@ fi
 # parent. Each entry is a symbolic link, so edits here rebuild there.
 dst=$KERNEL_SRC/drivers/iopgtable
 mkdir -p "$dst"
-for f in Kconfig Kbuild Makefile iopgtable-internal.h io-pgtable-core.c \
-	 io-pgtable-arm-lpae.c io-pgtable-debug.c include tests samples; do
+for f in Kconfig Kbuild Makefile iopgtable-internal.h iopgtable-entry.h \
+	 io-pgtable-core.c io-pgtable-arm-lpae.c io-pgtable-debug.c include tests \
+	 samples; do
 	ln -sfn "$IOPGTABLE_ROOT/$f" "$dst/$f"
 done
 grep -q 'drivers/iopgtable/Kconfig' "$KERNEL_SRC/drivers/Kconfig" ||

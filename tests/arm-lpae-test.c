@@ -28,6 +28,7 @@
 #include <linux/bits.h>
 #include <linux/dma-mapping.h>
 #include <linux/err.h>
+#include <linux/log2.h>
 #include <linux/sizes.h>
 #include <linux/sprintf.h>
 #include <linux/string.h>
@@ -1281,6 +1282,161 @@ static void lpae_test_noncoherent_unmap_order(struct kunit *test)
 	}
 }
 
+/* ---- The walk cache: never a table that was freed ---- */
+
+/**
+ * struct lpae_wc_case - a walk cache scenario, per format and granule
+ * @fmt: the format.
+ * @granule: the granule; its block is one level up (2M for 4K).
+ */
+struct lpae_wc_case {
+	enum iopgtable_fmt fmt;
+	size_t granule;
+};
+
+static const struct lpae_wc_case lpae_wc_cases[] = {
+	{ IOPGTABLE_ARM_64_LPAE_S1, SZ_4K },
+	{ IOPGTABLE_ARM_64_LPAE_S1, SZ_16K },
+	{ IOPGTABLE_ARM_64_LPAE_S1, SZ_64K },
+	{ IOPGTABLE_ARM_MALI_LPAE, SZ_4K },
+};
+
+static void lpae_wc_desc(const struct lpae_wc_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s, %zuK granule",
+		 c->fmt == IOPGTABLE_ARM_MALI_LPAE ? "Mali" : "AArch64 S1",
+		 c->granule / SZ_1K);
+}
+
+KUNIT_ARRAY_PARAM(lpae_wc, lpae_wc_cases, lpae_wc_desc);
+
+/* The block one level above the granule's pages: 2M, 32M or 512M. */
+static size_t lpae_wc_block(size_t granule)
+{
+	return granule << (ilog2(granule) - 3);
+}
+
+/*
+ * A map or unmap right after another one in the same table takes that
+ * table from the walk cache. Every way a table is freed must keep the
+ * cache from handing it out again:
+ *
+ * 1. an unmap of the table's whole span frees it; a map of the same page
+ *    then builds a new table (one more allocation), and translates;
+ * 2. a block mapped over the emptied table frees it; a page map inside
+ *    the block then finds the block: -EEXIST, nothing mapped;
+ * 3. an unmap of one page inside that block is a violation, returns 0,
+ *    and leaves the block whole.
+ *
+ * With a stale cache, 1 would write into the freed table (no allocation,
+ * and the page would not translate), 2 would return 0 and 3 would clear an
+ * entry of the freed table and report a page unmapped.
+ */
+static void lpae_test_walk_cache_stale(struct kunit *test)
+{
+	const struct lpae_wc_case *c = test->param_value;
+	size_t g = c->granule, blk = lpae_wc_block(g);
+	struct iopgtable_cfg cfg = iopgtable_test_cfg(c->fmt);
+	u64 base = 4 * (u64)blk, page = base + 3 * g;
+	u64 pa = 0x80000000ULL, blk_pa = 16 * (u64)blk;
+	struct iopgtable_test_table *t;
+	unsigned long allocs, frees, violations;
+	size_t mapped;
+
+	if (c->fmt == IOPGTABLE_ARM_MALI_LPAE)
+		blk_pa = 0x40000000ULL;
+	cfg.pgsize_bitmap = g | blk;
+	t = iopgtable_test_new(test, c->fmt, &cfg);
+	KUNIT_ASSERT_EQ(test, t->cfg.pgsize_bitmap, (unsigned long)(g | blk));
+
+	/* 1: the page's table goes with an unmap of its whole span. */
+	KUNIT_ASSERT_EQ(test, iopgtable_test_map_pages(t, page, pa, g, 1, RW,
+						       &mapped), 0);
+	KUNIT_EXPECT_EQ(test, t->ops->unmap_pages(t->ops, page + g, g, 1, NULL),
+			0);		/* a hole: the table stays */
+	allocs = t->allocs;
+	frees = t->frees;
+	KUNIT_EXPECT_EQ(test, t->ops->unmap_pages(t->ops, base, blk, 1, NULL),
+			blk);
+	KUNIT_EXPECT_EQ(test, t->frees, frees + 1);
+	KUNIT_EXPECT_EQ(test, iopgtable_test_map_pages(t, page, pa, g, 1, RW,
+						       &mapped), 0);
+	KUNIT_EXPECT_EQ(test, mapped, g);
+	KUNIT_EXPECT_EQ(test, t->allocs, allocs + 1);
+	iopgtable_test_expect_mapped(t, page, pa, g);
+	iopgtable_test_expect_unmapped(t, base, page - base);
+
+	/* 2: a block over the emptied table frees it. */
+	KUNIT_EXPECT_EQ(test, t->ops->unmap_pages(t->ops, page, g, 1, NULL), g);
+	frees = t->frees;
+	KUNIT_EXPECT_EQ(test, iopgtable_test_map_pages(t, base, blk_pa, blk, 1,
+						       RW, &mapped), 0);
+	KUNIT_EXPECT_EQ(test, mapped, blk);
+	KUNIT_EXPECT_EQ(test, t->frees, frees + 1);
+	violations = iopgtable_test_violations(t);
+	KUNIT_EXPECT_EQ(test, iopgtable_test_map_pages(t, page + g, pa, g, 1,
+						       RW, &mapped), -EEXIST);
+	KUNIT_EXPECT_EQ(test, mapped, 0);
+	KUNIT_EXPECT_EQ(test, iopgtable_test_violations(t), violations + 1);
+	iopgtable_test_expect_mapped(t, base, blk_pa, blk);
+
+	/* 3: a page of the block cannot be unmapped alone. */
+	KUNIT_EXPECT_EQ(test, t->ops->unmap_pages(t->ops, page, g, 1, NULL), 0);
+	KUNIT_EXPECT_EQ(test, iopgtable_test_violations(t), violations + 2);
+	iopgtable_test_expect_mapped(t, base, blk_pa, blk);
+
+	KUNIT_EXPECT_EQ(test, t->ops->unmap_pages(t->ops, base, blk, 1, NULL),
+			blk);
+	iopgtable_test_release(t);
+}
+
+/*
+ * The cache holds one table per CPU: pages in two tables mapped and
+ * unmapped in turn, each call leaving the other's table in the cache, all
+ * translate as mapped and are gone after their unmap.
+ */
+static void lpae_test_walk_cache_alternate(struct kunit *test)
+{
+	const struct lpae_wc_case *c = test->param_value;
+	size_t g = c->granule, blk = lpae_wc_block(g);
+	struct iopgtable_cfg cfg = iopgtable_test_cfg(c->fmt);
+	u64 a = 2 * (u64)blk, b = 7 * (u64)blk + 5 * g, pa = 0x80000000ULL;
+	struct iopgtable_test_table *t;
+	size_t mapped;
+	unsigned int i;
+	int ret;
+
+	cfg.pgsize_bitmap = g | blk;
+	t = iopgtable_test_new(test, c->fmt, &cfg);
+	for (i = 0; i < 8; i++) {
+		u64 off = (u64)i * g;
+
+		ret = iopgtable_test_map_pages(t, a + off, pa + off, g, 1, RW,
+					       &mapped);
+		KUNIT_EXPECT_EQ(test, ret, 0);
+		ret = iopgtable_test_map_pages(t, b + off, pa + blk + off, g, 1,
+					       RW, &mapped);
+		KUNIT_EXPECT_EQ(test, ret, 0);
+	}
+	iopgtable_test_expect_mapped(t, a, pa, 8 * g);
+	iopgtable_test_expect_mapped(t, b, pa + blk, 8 * g);
+	for (i = 0; i < 8; i += 2) {
+		u64 off = (u64)i * g;
+
+		KUNIT_EXPECT_EQ(test, t->ops->unmap_pages(t->ops, b + off, g,
+							  1, NULL), g);
+		KUNIT_EXPECT_EQ(test, t->ops->unmap_pages(t->ops, a + off, g,
+							  1, NULL), g);
+		iopgtable_test_expect_unmapped(t, a + off, g);
+		iopgtable_test_expect_unmapped(t, b + off, g);
+		iopgtable_test_expect_mapped(t, a + off + g, pa + off + g, g);
+		iopgtable_test_expect_mapped(t, b + off + g,
+					     pa + blk + off + g, g);
+	}
+	KUNIT_EXPECT_EQ(test, iopgtable_test_violations(t), 0);
+	iopgtable_test_release(t);
+}
+
 static struct kunit_case lpae_test_cases[] = {
 	KUNIT_CASE_PARAM(lpae_test_leaf_golden, lpae_golden_gen_params),
 	KUNIT_CASE_PARAM(lpae_test_leaf_encoding, lpae_leaf_gen_params),
@@ -1295,6 +1451,8 @@ static struct kunit_case lpae_test_cases[] = {
 	KUNIT_CASE(lpae_test_coherent_no_sync),
 	KUNIT_CASE(lpae_test_noncoherent_sync),
 	KUNIT_CASE(lpae_test_noncoherent_unmap_order),
+	KUNIT_CASE_PARAM(lpae_test_walk_cache_stale, lpae_wc_gen_params),
+	KUNIT_CASE_PARAM(lpae_test_walk_cache_alternate, lpae_wc_gen_params),
 	{}
 };
 
