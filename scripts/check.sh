@@ -26,8 +26,8 @@ set -uo pipefail
 
 lanes=("$@")
 [ ${#lanes[@]} -gt 0 ] ||
-	lanes=(uml lint modules arm64 arm64-load arm32 sanitizers smp-stress
-	       driver-fit)
+	lanes=(uml gpuvm lint modules arm64 arm64-load arm32 sanitizers
+	       smp-stress driver-fit)
 
 mkdir -p "$BUILD_DIR"
 passed=0 failed=0 skipped=0
@@ -84,7 +84,7 @@ for lane in "${lanes[@]}"; do
 	modules)	plain_lane modules "$IOPGTABLE_ROOT/scripts/modules.sh" ;;
 	driver-fit)	plain_lane driver-fit "$IOPGTABLE_ROOT/scripts/driver-fit.sh" ;;
 	gpuvm)		kunit_lane kunit-gpuvm env IOPGTABLE_KUNIT_ARCH=um-gpuvm \
-				"$IOPGTABLE_ROOT/scripts/kunit.sh" ;;
+				"$IOPGTABLE_ROOT/scripts/kunit.sh" 'iopgtable_gpuvm*' ;;
 	*)		die "unknown lane $lane (uml lint modules arm64 arm64-load" \
 			"arm32 sanitizers smp-stress driver-fit gpuvm)" ;;
 	esac
