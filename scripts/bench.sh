@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # make bench: iopgtable beside the kernel's io-pgtable-arm in one UML run
-# (tests/bench.c, its own build in build/bench-uml). Prints the table and
-# writes it, with the date, the machine and the command, to build/bench.md.
+# (tests/bench.c and tests/bench-prealloc.c, their own build in
+# build/bench-uml). Prints the table and writes it, with the date, the
+# machine and the command, to build/bench.md.
 #
 # BENCH_ONLY=text (make bench BENCH_ONLY=1_x) runs only the cases whose
 # name contains text, '_' standing for a space; the floor always runs.
@@ -19,14 +20,15 @@ if [ -n "${BENCH_ONLY:-}" ]; then
 	case $BENCH_ONLY in
 	*[!A-Za-z0-9_+.-]*) die "BENCH_ONLY: letters, digits and _+.- only ('_' is a space)" ;;
 	esac
-	args=(--kernel_args="iopgtable_bench.bench_only=$BENCH_ONLY")
+	args=(--kernel_args="iopgtable_bench.bench_only=$BENCH_ONLY"
+	      --kernel_args="iopgtable_bench_prealloc.bench_only=$BENCH_ONLY")
 	cmd="make bench BENCH_ONLY=$BENCH_ONLY"
 fi
 mkdir -p "$BUILD_DIR"
 (cd "$src" && python3 tools/testing/kunit/kunit.py run \
 	--kunitconfig="$IOPGTABLE_ROOT/tests/bench.kunitconfig" \
 	--build_dir="$BUILD_DIR/bench-uml" --jobs="$JOBS" \
-	--raw_output=all "${args[@]}" 'iopgtable_bench') >"$log" 2>&1 ||
+	--raw_output=all "${args[@]}" 'iopgtable_bench*') >"$log" 2>&1 ||
 	{ tail -n 30 "$log"; die "the benchmark did not run (see $log)"; }
 
 rows=$(grep -a 'bench| ' "$log" | sed 's/^.*bench| /| /')

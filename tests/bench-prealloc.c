@@ -1,0 +1,924 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * iopgtable_bench_prealloc: VM_BIND page-table updates with their table
+ * reservations, iopgtable beside io-pgtable-arm driven the way Panthor
+ * drives it. Rows in the columns of iopgtable_bench (tests/bench.c), which
+ * prints the header; scripts/bench.sh runs both suites in one kernel. Not
+ * a test of time: what is checked is that both sides translate what they
+ * should, that iopgtable reserves no more tables than Panthor, and that
+ * every table goes back.
+ *
+ * Both tables: ARM_64_LPAE_S1 as Panthor configures it (4K|2M pages, ias
+ * 48, oas 48), coherent walk, no TLB callbacks. iopgtable uses its own
+ * table allocator; io-pgtable-arm gets Panthor's: a kmem_cache of 4K
+ * tables, a reservation bulk-allocated from it by Panthor's formula before
+ * the update, tables handed out through io_pgtable_cfg.alloc while it
+ * runs, the rest freed in bulk afterwards.
+ *
+ * A bind is what a VM_BIND map does to the tables: reserve, map an
+ * sg_table, give back what was not used. The buffers: 4K pages none of
+ * which are physically contiguous (8K apart), or 2M-aligned 2M segments
+ * 4M apart; every bind at a 2M-aligned IOVA, as a driver's VA allocator
+ * places a buffer of 2 MiB or more. The unmap after each bind is not
+ * timed.
+ *
+ * A split-unmap removes the 4K page in the middle of a 2M block: with
+ * iopgtable_unmap_split(); for io-pgtable-arm, which refuses partial
+ * unmaps of blocks since 6.13, as Panthor does there: unmap the whole
+ * block, then map the 511 pages that stay. A sample splits a batch of
+ * distinct blocks mapped before it; putting the blocks back is not timed.
+ */
+
+#include <kunit/device.h>
+#include <kunit/test.h>
+#include <linux/io-pgtable.h>
+#include <linux/kmemleak.h>
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/scatterlist.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/string.h>
+
+#include <linux/iopgtable.h>
+
+#define PB_PROT		(IOPGTABLE_READ | IOPGTABLE_WRITE | IOPGTABLE_CACHE)
+#define PB_PGSIZES	(SZ_4K | SZ_2M)
+#define PB_PADDR	0x80000000ULL
+/* Each case works in a 512G span of its own: a level-1 table of its own. */
+#define PB_REGION(i)	(((u64)(i) + 1) << 39)
+
+static char *bench_only;
+module_param(bench_only, charp, 0444);
+MODULE_PARM_DESC(bench_only,
+		 "run only the cases whose name contains this text, '_' for a space");
+
+/* Whether @name contains bench_only, where '_' in bench_only is a space. */
+static bool pb_selected(const char *name)
+{
+	size_t n, i;
+
+	if (!bench_only)
+		return true;
+	n = strlen(bench_only);
+	for (; strlen(name) >= n; name++) {
+		for (i = 0; i < n; i++)
+			if (name[i] != (bench_only[i] == '_' ? ' ' : bench_only[i]))
+				break;
+		if (i == n)
+			return true;
+	}
+	return false;
+}
+
+/* Which library a step drives, in the order of the table's columns. */
+enum { OURS, THEIRS };
+
+/**
+ * struct pb_panthor - Panthor's page tables for io-pgtable-arm
+ * @cache: the cache of 4K tables (Panthor's pt_cache).
+ * @pages: the tables reserved for the update that runs
+ *	(op_ctx->rsvd_page_tables.pages).
+ * @count: how many @pages holds.
+ * @ptr: how many of @pages the update took.
+ * @root: the root table, allocated when the page table is.
+ * @live: tables taken from @cache and not given back.
+ * @short_allocs: allocations with no reserved table left; Panthor WARNs.
+ */
+struct pb_panthor {
+	struct kmem_cache *cache;
+	void **pages;
+	u32 count;
+	u32 ptr;
+	void *root;
+	long live;
+	unsigned int short_allocs;
+};
+
+/* Panthor's alloc_pt(): the root once, then only reserved tables. */
+static void *pb_panthor_alloc_pt(void *cookie, size_t size, gfp_t gfp)
+{
+	struct pb_panthor *p = cookie;
+	void *page;
+
+	if (unlikely(!p->root)) {
+		struct page *pg = alloc_pages(gfp | __GFP_ZERO, get_order(size));
+
+		p->root = pg ? page_address(pg) : NULL;
+		return p->root;
+	}
+	if (size != SZ_4K || p->ptr >= p->count) {
+		p->short_allocs++;
+		return NULL;
+	}
+	page = p->pages[p->ptr++];
+	memset(page, 0, SZ_4K);
+	kmemleak_ignore(page);
+	return page;
+}
+
+/* Panthor's free_pt(). */
+static void pb_panthor_free_pt(void *cookie, void *data, size_t size)
+{
+	struct pb_panthor *p = cookie;
+
+	if (unlikely(p->root == data)) {
+		free_pages((unsigned long)data, get_order(size));
+		p->root = NULL;
+		return;
+	}
+	kmem_cache_free(p->cache, data);
+	p->live--;
+}
+
+/*
+ * Panthor's reservation for a map of [va, va + size): a table per 512G,
+ * 1G and 2M span the range touches (panthor_vm_prepare_map_op_ctx()).
+ */
+static u32 pb_panthor_map_pt_count(u64 va, u64 size)
+{
+	return ((ALIGN(va + size, 1ULL << 39) - ALIGN_DOWN(va, 1ULL << 39)) >> 39) +
+	       ((ALIGN(va + size, 1ULL << 30) - ALIGN_DOWN(va, 1ULL << 30)) >> 30) +
+	       ((ALIGN(va + size, 1ULL << 21) - ALIGN_DOWN(va, 1ULL << 21)) >> 21);
+}
+
+/*
+ * Panthor's reservation for an unmap: a last-level table per end not
+ * aligned to 2M, once if both ends are in one 2M span
+ * (panthor_vm_prepare_unmap_op_ctx()).
+ */
+static u32 pb_panthor_unmap_pt_count(u64 va, u64 size)
+{
+	u32 n = 0;
+
+	if (va != ALIGN(va, SZ_2M))
+		n++;
+	if (va + size != ALIGN(va + size, SZ_2M) &&
+	    ALIGN(va + size, SZ_2M) != ALIGN(va, SZ_2M))
+		n++;
+	return n;
+}
+
+/* Free the tables the update did not take (panthor_vm_cleanup_op_ctx()). */
+static void pb_panthor_cleanup(struct pb_panthor *p)
+{
+	u32 remaining = p->count - p->ptr;
+
+	if (remaining) {
+		kmem_cache_free_bulk(p->cache, remaining, p->pages + p->ptr);
+		p->live -= remaining;
+	}
+	kfree(p->pages);
+	p->pages = NULL;
+	p->count = 0;
+	p->ptr = 0;
+}
+
+/* Reserve @pt_count tables in bulk, as Panthor's op_ctx preparation does. */
+static int pb_panthor_reserve(struct pb_panthor *p, u32 pt_count)
+{
+	int ret;
+
+	p->pages = kcalloc(pt_count, sizeof(*p->pages), GFP_KERNEL);
+	if (!p->pages)
+		return -ENOMEM;
+	ret = kmem_cache_alloc_bulk(p->cache, GFP_KERNEL, pt_count, p->pages);
+	p->count = ret;
+	p->ptr = 0;
+	p->live += ret;
+	if (ret != pt_count) {
+		pb_panthor_cleanup(p);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Panthor's get_pgsize(): 4K up to the next 2M boundary, else 2M blocks. */
+static size_t pb_panthor_pgsize(u64 addr, size_t size, size_t *count)
+{
+	size_t blk_offset = -addr % SZ_2M;
+
+	if (blk_offset || size < SZ_2M) {
+		*count = min_not_zero(blk_offset, size) / SZ_4K;
+		return SZ_4K;
+	}
+	blk_offset = -addr % SZ_1G ?: SZ_1G;
+	*count = min(blk_offset, size) / SZ_2M;
+	return SZ_2M;
+}
+
+/* panthor_vm_unmap_pages(), without the TLB flush. */
+static int pb_panthor_unmap(struct io_pgtable_ops *ops, u64 iova, u64 size)
+{
+	u64 offset = 0;
+
+	while (offset < size) {
+		size_t pgcount, unmapped;
+		size_t pgsize = pb_panthor_pgsize(iova + offset, size - offset,
+						  &pgcount);
+
+		unmapped = ops->unmap_pages(ops, iova + offset, pgsize, pgcount,
+					    NULL);
+		if (unmapped != pgsize * pgcount)
+			return -EINVAL;
+		offset += unmapped;
+	}
+	return 0;
+}
+
+/* The inner loop of panthor_vm_map_pages(): one contiguous run. */
+static int pb_panthor_map_run(struct io_pgtable_ops *ops, u64 iova,
+			      u64 paddr, size_t len)
+{
+	while (len) {
+		size_t pgcount, mapped = 0;
+		size_t pgsize = pb_panthor_pgsize(iova | paddr, len, &pgcount);
+		int ret = ops->map_pages(ops, iova, paddr, pgsize, pgcount,
+					 PB_PROT, GFP_KERNEL, &mapped);
+
+		iova += mapped;
+		paddr += mapped;
+		len -= mapped;
+		if (!ret && !mapped)
+			ret = -ENOMEM;
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* panthor_vm_map_pages(): an sg_table, undone on failure. */
+static int pb_panthor_map_sgt(struct io_pgtable_ops *ops, u64 iova,
+			      struct sg_table *sgt, u64 offset, u64 size)
+{
+	struct scatterlist *sgl;
+	u64 start_iova = iova;
+	unsigned int count;
+	int ret;
+
+	for_each_sgtable_dma_sg(sgt, sgl, count) {
+		dma_addr_t paddr = sg_dma_address(sgl);
+		size_t len = sg_dma_len(sgl);
+
+		if (len <= offset) {
+			offset -= len;
+			continue;
+		}
+		paddr += offset;
+		len -= offset;
+		len = min_t(size_t, len, size);
+		size -= len;
+		ret = pb_panthor_map_run(ops, iova, paddr, len);
+		if (ret) {
+			pb_panthor_unmap(ops, start_iova, iova - start_iova);
+			return ret;
+		}
+		iova += len;
+		if (!size)
+			break;
+		offset = 0;
+	}
+	return 0;
+}
+
+/* A VM_BIND map on io-pgtable-arm, Panthor's way. */
+static int pb_theirs_bind(struct pb_panthor *p, struct io_pgtable_ops *ops,
+			  u64 iova, struct sg_table *sgt, size_t size)
+{
+	int ret = pb_panthor_reserve(p, pb_panthor_map_pt_count(iova, size));
+
+	if (!ret)
+		ret = pb_panthor_map_sgt(ops, iova, sgt, 0, size);
+	pb_panthor_cleanup(p);
+	return ret;
+}
+
+/* A VM_BIND map on iopgtable. */
+static int pb_ours_bind(struct iopgtable_ops *ops, u64 iova,
+			struct sg_table *sgt, size_t size)
+{
+	struct iopgtable_prealloc pa;
+	int ret;
+
+	iopgtable_prealloc_init(&pa);
+	ret = iopgtable_prealloc_map_sgtable(ops, &pa, iova, sgt, 0, size,
+					     GFP_KERNEL);
+	if (!ret)
+		ret = iopgtable_map_sgtable_prealloc(ops, iova, sgt, 0, size,
+						     PB_PROT, &pa);
+	iopgtable_prealloc_release(ops, &pa);
+	return ret;
+}
+
+/*
+ * Panthor's partial unmap of a 2M block on io-pgtable-arm since 6.13:
+ * unmap the whole block at @blk (physical @pblk), then map again the pages
+ * around the 4K @hole, with a table from the reservation.
+ */
+static int pb_theirs_split(struct io_pgtable_ops *ops, u64 blk, u64 pblk,
+			   u64 hole)
+{
+	int ret = pb_panthor_unmap(ops, blk, SZ_2M);
+
+	if (!ret)
+		ret = pb_panthor_map_run(ops, blk, pblk, hole - blk);
+	if (!ret)
+		ret = pb_panthor_map_run(ops, hole + SZ_4K,
+					 pblk + hole - blk + SZ_4K,
+					 blk + SZ_2M - hole - SZ_4K);
+	return ret;
+}
+
+/* An allocator that counts the tables it has out; for the checks. */
+static void *pb_count_alloc(void *cookie, size_t size, gfp_t gfp)
+{
+	long *live = cookie;
+	void *table = alloc_pages_exact(size, gfp | __GFP_ZERO);
+
+	if (table)
+		(*live)++;
+	return table;
+}
+
+static void pb_count_free(void *cookie, void *pages, size_t size)
+{
+	long *live = cookie;
+
+	free_pages_exact(pages, size);
+	(*live)--;
+}
+
+/**
+ * struct pb_case - one row of the table
+ * @name: what is measured.
+ * @split: a split-unmap; else a bind.
+ * @size: a bind's bytes.
+ * @seg: bytes per sg_table segment of a bind (4K or 2M).
+ * @reserve: a split-unmap's reservation and its release timed too.
+ * @iters: measured samples per library (after a tenth as many for warm-up).
+ * @batch: steps timed together in one sample, each at its own IOVA; a
+ *	batch covers less than a 1G span, so that no unmap frees a level-2
+ *	table and every sample starts from the same tables.
+ */
+struct pb_case {
+	const char *name;
+	bool split;
+	size_t size;
+	size_t seg;
+	bool reserve;
+	unsigned int iters;
+	unsigned int batch;
+};
+
+static const struct pb_case pb_cases[] = {
+	{ "bind 2 MiB of 4K: prepare+map+release", false, SZ_2M, SZ_4K,
+	  false, 300, 8 },
+	{ "bind 64 MiB of 4K: prepare+map+release", false, SZ_64M, SZ_4K,
+	  false, 40, 1 },
+	{ "bind 2 MiB as 2M: prepare+map+release", false, SZ_2M, SZ_2M,
+	  false, 1000, 64 },
+	{ "bind 64 MiB of 2M: prepare+map+release", false, SZ_64M, SZ_2M,
+	  false, 1000, 8 },
+	{ "split-unmap 4K out of a 2M block", true, 0, 0, false, 300, 64 },
+	{ "split-unmap 4K out of a 2M block, reserve+release timed too", true,
+	  0, 0, true, 300, 64 },
+};
+
+/**
+ * struct pb_tables - the tables each side reserved and used, per step
+ * @reserved: reserved for one step, per library.
+ * @used: taken by the first step into an empty page table.
+ * @next: taken by the next step, beside the first.
+ */
+struct pb_tables {
+	unsigned int reserved[2];
+	unsigned int used[2];
+	unsigned int next[2];
+};
+
+/**
+ * struct pb - the state of the run
+ * @test: the KUnit test.
+ * @dev: the device both page tables are for.
+ * @cache: Panthor's cache of 4K tables.
+ * @ours: iopgtable's page table, with its own allocator.
+ * @theirs: io-pgtable-arm's, with Panthor's allocator.
+ * @pan: Panthor's reservation state for @theirs.
+ * @samples: each library's samples of the case that runs.
+ * @err: or of the errors the timed steps returned; 0 expected.
+ */
+struct pb {
+	struct kunit *test;
+	struct device *dev;
+	struct kmem_cache *cache;
+	struct iopgtable_ops *ours;
+	struct io_pgtable_ops *theirs;
+	struct pb_panthor pan;
+	u64 *samples[2];
+	int err;
+};
+
+/* iopgtable's page table; with @live, through the counting allocator. */
+static struct iopgtable_ops *pb_ours_new(struct pb *b, long *live)
+{
+	struct iopgtable_cfg cfg = {
+		.pgsize_bitmap = PB_PGSIZES,
+		.ias = 48,
+		.oas = 48,
+		.coherent_walk = true,
+		.iommu_dev = b->dev,
+		.alloc = live ? pb_count_alloc : NULL,
+		.free = live ? pb_count_free : NULL,
+	};
+	struct iopgtable_ops *ops;
+
+	ops = iopgtable_alloc_ops(IOPGTABLE_ARM_64_LPAE_S1, &cfg, live);
+	return IS_ERR(ops) ? NULL : ops;
+}
+
+/* io-pgtable-arm's page table as Panthor sets it up, on @p. */
+static struct io_pgtable_ops *pb_theirs_new(struct pb *b, struct pb_panthor *p)
+{
+	struct io_pgtable_cfg cfg = {
+		.pgsize_bitmap = PB_PGSIZES,
+		.ias = 48,
+		.oas = 48,
+		.coherent_walk = true,
+		.iommu_dev = b->dev,
+		.alloc = pb_panthor_alloc_pt,
+		.free = pb_panthor_free_pt,
+	};
+
+	memset(p, 0, sizeof(*p));
+	p->cache = b->cache;
+	return alloc_io_pgtable_ops(ARM_64_LPAE_S1, &cfg, p);
+}
+
+/* The physical address a bind of @c maps at byte @off of the buffer. */
+static u64 pb_bind_paddr(const struct pb_case *c, u64 off)
+{
+	u64 stride = c->seg == SZ_4K ? SZ_8K : SZ_4M, rem;
+
+	return PB_PADDR + div64_u64_rem(off, c->seg, &rem) * stride + rem;
+}
+
+/* The buffer of a bind: segments of @c->seg bytes, none contiguous. */
+static int pb_fill_sgt(struct sg_table *sgt, const struct pb_case *c)
+{
+	unsigned int n = c->size / c->seg, i;
+	struct scatterlist *sg;
+	int ret;
+
+	ret = sg_alloc_table(sgt, n, GFP_KERNEL);
+	if (ret)
+		return ret;
+	for_each_sg(sgt->sgl, sg, n, i) {
+		sg->length = c->seg;
+		sg_dma_address(sg) = pb_bind_paddr(c, (u64)i * c->seg);
+		sg_dma_len(sg) = c->seg;
+	}
+	sgt->nents = n;
+	return 0;
+}
+
+/*
+ * Check a bind once on new page tables, ours through the counting
+ * allocator: two binds side by side, what each side reserved and took,
+ * what translates, and that every table goes back.
+ */
+static void pb_check_bind(struct pb *b, const struct pb_case *c,
+			  struct sg_table *sgt, u64 region, struct pb_tables *t)
+{
+	const u64 offs[] = { 0, SZ_4K, c->size / 2 + 3 * SZ_4K,
+			     c->size - SZ_4K };
+	struct kunit *test = b->test;
+	struct iopgtable_prealloc pa;
+	struct io_pgtable_ops *theirs;
+	struct iopgtable_ops *ours;
+	struct pb_panthor pan;
+	unsigned int k, i, n;
+	long live = 0;
+
+	ours = pb_ours_new(b, &live);
+	theirs = pb_theirs_new(b, &pan);
+	KUNIT_EXPECT_TRUE(test, ours && theirs);
+	if (!ours || !theirs)
+		goto out;
+
+	for (k = 0; k < 2; k++) {
+		u64 iova = region + k * c->size;
+
+		iopgtable_prealloc_init(&pa);
+		KUNIT_EXPECT_EQ(test, iopgtable_prealloc_map_sgtable(ours, &pa, iova,
+								     sgt, 0, c->size,
+								     GFP_KERNEL), 0);
+		n = iopgtable_prealloc_count(&pa);
+		KUNIT_EXPECT_EQ(test, iopgtable_map_sgtable_prealloc(ours, iova, sgt,
+								     0, c->size,
+								     PB_PROT, &pa), 0);
+		t->reserved[OURS] = n;
+		(k ? t->next : t->used)[OURS] = n - iopgtable_prealloc_count(&pa);
+		iopgtable_prealloc_release(ours, &pa);
+
+		n = pb_panthor_map_pt_count(iova, c->size);
+		KUNIT_EXPECT_EQ(test, pb_panthor_reserve(&pan, n), 0);
+		KUNIT_EXPECT_EQ(test, pb_panthor_map_sgt(theirs, iova, sgt, 0,
+							 c->size), 0);
+		t->reserved[THEIRS] = n;
+		(k ? t->next : t->used)[THEIRS] = pan.ptr;
+		pb_panthor_cleanup(&pan);
+	}
+
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < ARRAY_SIZE(offs); i++) {
+			u64 iova = region + k * c->size + offs[i] + 8;
+			u64 want = pb_bind_paddr(c, offs[i]) + 8;
+
+			KUNIT_EXPECT_EQ(test, ours->iova_to_phys(ours, iova), want);
+			KUNIT_EXPECT_EQ(test, theirs->iova_to_phys(theirs, iova), want);
+		}
+	}
+	KUNIT_EXPECT_EQ(test, ours->iova_to_phys(ours, region + 2 * c->size), 0);
+	KUNIT_EXPECT_EQ(test, theirs->iova_to_phys(theirs, region + 2 * c->size), 0);
+	/* Never more tables than Panthor reserves. */
+	KUNIT_EXPECT_LE(test, t->reserved[OURS], t->reserved[THEIRS]);
+
+	KUNIT_EXPECT_EQ(test, iopgtable_unmap(ours, region, 2 * c->size, NULL),
+			2 * c->size);
+	KUNIT_EXPECT_EQ(test, pb_panthor_unmap(theirs, region, 2 * c->size), 0);
+	KUNIT_EXPECT_EQ(test, ours->iova_to_phys(ours, region), 0);
+	KUNIT_EXPECT_EQ(test, theirs->iova_to_phys(theirs, region), 0);
+out:
+	if (ours)
+		iopgtable_free_ops(ours);
+	if (theirs)
+		free_io_pgtable_ops(theirs);
+	KUNIT_EXPECT_EQ(test, live, 0);
+	KUNIT_EXPECT_EQ(test, pan.live, 0);
+	KUNIT_EXPECT_EQ(test, pan.short_allocs, 0);
+}
+
+/*
+ * Check a split-unmap once on new page tables: what each side reserved
+ * and took, the pages around the hole still translate, the hole does not,
+ * and every table goes back.
+ */
+static void pb_check_split(struct pb *b, u64 blk, struct pb_tables *t)
+{
+	const u64 offs[] = { 0, SZ_1M - SZ_4K, SZ_1M + SZ_4K, SZ_2M - SZ_4K };
+	const u64 hole = blk + SZ_1M, pblk = PB_PADDR;
+	struct kunit *test = b->test;
+	struct iopgtable_prealloc pa;
+	struct io_pgtable_ops *theirs;
+	struct iopgtable_ops *ours;
+	struct pb_panthor pan;
+	unsigned int i, n;
+	long live = 0;
+
+	ours = pb_ours_new(b, &live);
+	theirs = pb_theirs_new(b, &pan);
+	KUNIT_EXPECT_TRUE(test, ours && theirs);
+	if (!ours || !theirs)
+		goto out;
+
+	KUNIT_EXPECT_EQ(test, iopgtable_map(ours, blk, pblk, SZ_2M, PB_PROT,
+					    GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, pb_panthor_reserve(&pan,
+						 pb_panthor_map_pt_count(blk, SZ_2M)),
+			0);
+	KUNIT_EXPECT_EQ(test, pb_panthor_map_run(theirs, blk, pblk, SZ_2M), 0);
+	pb_panthor_cleanup(&pan);
+
+	iopgtable_prealloc_init(&pa);
+	KUNIT_EXPECT_EQ(test, iopgtable_prealloc_unmap(ours, &pa, hole, SZ_4K,
+						       GFP_KERNEL), 0);
+	n = iopgtable_prealloc_count(&pa);
+	KUNIT_EXPECT_EQ(test, iopgtable_unmap_split(ours, hole, SZ_4K, &pa, NULL),
+			SZ_4K);
+	t->reserved[OURS] = n;
+	t->used[OURS] = n - iopgtable_prealloc_count(&pa);
+	iopgtable_prealloc_release(ours, &pa);
+
+	n = pb_panthor_unmap_pt_count(hole, SZ_4K);
+	KUNIT_EXPECT_EQ(test, pb_panthor_reserve(&pan, n), 0);
+	KUNIT_EXPECT_EQ(test, pb_theirs_split(theirs, blk, pblk, hole), 0);
+	t->reserved[THEIRS] = n;
+	t->used[THEIRS] = pan.ptr;
+	pb_panthor_cleanup(&pan);
+
+	for (i = 0; i < ARRAY_SIZE(offs); i++) {
+		KUNIT_EXPECT_EQ(test, ours->iova_to_phys(ours, blk + offs[i] + 8),
+				pblk + offs[i] + 8);
+		KUNIT_EXPECT_EQ(test, theirs->iova_to_phys(theirs, blk + offs[i] + 8),
+				pblk + offs[i] + 8);
+	}
+	KUNIT_EXPECT_EQ(test, ours->iova_to_phys(ours, hole + 8), 0);
+	KUNIT_EXPECT_EQ(test, theirs->iova_to_phys(theirs, hole + 8), 0);
+	KUNIT_EXPECT_LE(test, t->reserved[OURS], t->reserved[THEIRS]);
+
+	/* Both unmap a whole span over a table with a hole: legal, freed. */
+	KUNIT_EXPECT_EQ(test, iopgtable_unmap(ours, blk, SZ_2M, NULL), SZ_2M);
+	KUNIT_EXPECT_EQ(test, pb_panthor_unmap(theirs, blk, SZ_2M), 0);
+out:
+	if (ours)
+		iopgtable_free_ops(ours);
+	if (theirs)
+		free_io_pgtable_ops(theirs);
+	KUNIT_EXPECT_EQ(test, live, 0);
+	KUNIT_EXPECT_EQ(test, pan.live, 0);
+	KUNIT_EXPECT_EQ(test, pan.short_allocs, 0);
+}
+
+/* One bind sample: @c->batch binds on @lib, timed; their unmaps, not. */
+static u64 pb_bind_sample(struct pb *b, const struct pb_case *c,
+			  struct sg_table *sgt, u64 region, int lib)
+{
+	unsigned int k;
+	u64 t0, ns;
+
+	t0 = ktime_get_ns();
+	for (k = 0; k < c->batch; k++) {
+		u64 iova = region + k * c->size;
+
+		if (lib == OURS)
+			b->err |= pb_ours_bind(b->ours, iova, sgt, c->size);
+		else
+			b->err |= pb_theirs_bind(&b->pan, b->theirs, iova, sgt,
+						 c->size);
+	}
+	ns = ktime_get_ns() - t0;
+
+	if (lib == OURS) {
+		if (iopgtable_unmap(b->ours, region, c->batch * c->size, NULL) !=
+		    c->batch * c->size)
+			b->err |= -EINVAL;
+	} else {
+		b->err |= pb_panthor_unmap(b->theirs, region, c->batch * c->size);
+	}
+	return ns;
+}
+
+/* One split step on @lib: the 4K page in the middle of block @k. */
+static void pb_split_step(struct pb *b, const struct pb_case *c, u64 region,
+			  unsigned int k, int lib, struct iopgtable_prealloc *pa)
+{
+	u64 blk = region + (u64)k * SZ_2M, hole = blk + SZ_1M;
+	struct iopgtable_prealloc own;
+
+	if (lib == OURS) {
+		if (c->reserve) {
+			iopgtable_prealloc_init(&own);
+			b->err |= iopgtable_prealloc_unmap(b->ours, &own, hole,
+							   SZ_4K, GFP_KERNEL);
+			pa = &own;
+		}
+		if (iopgtable_unmap_split(b->ours, hole, SZ_4K, pa, NULL) !=
+		    SZ_4K)
+			b->err |= -EINVAL;
+		if (c->reserve)
+			iopgtable_prealloc_release(b->ours, &own);
+	} else {
+		if (c->reserve)
+			b->err |= pb_panthor_reserve(&b->pan,
+						     pb_panthor_unmap_pt_count(hole,
+									       SZ_4K));
+		b->err |= pb_theirs_split(b->theirs, blk,
+					  PB_PADDR + (u64)k * SZ_2M, hole);
+		if (c->reserve)
+			pb_panthor_cleanup(&b->pan);
+	}
+}
+
+/*
+ * One split sample: @c->batch blocks split on @lib, timed; unless
+ * @c->reserve, one reservation for them all made before and released
+ * after, not timed. The blocks are mapped again afterwards, not timed.
+ */
+static u64 pb_split_sample(struct pb *b, const struct pb_case *c, u64 region,
+			   int lib)
+{
+	struct iopgtable_prealloc pa;
+	unsigned int k;
+	u64 t0, ns;
+
+	iopgtable_prealloc_init(&pa);
+	if (!c->reserve) {
+		for (k = 0; k < c->batch && lib == OURS; k++)
+			b->err |= iopgtable_prealloc_unmap(b->ours, &pa,
+							   region + k * SZ_2M + SZ_1M,
+							   SZ_4K, GFP_KERNEL);
+		if (lib == THEIRS)
+			b->err |= pb_panthor_reserve(&b->pan, c->batch *
+						     pb_panthor_unmap_pt_count(region + SZ_1M,
+									       SZ_4K));
+	}
+
+	t0 = ktime_get_ns();
+	for (k = 0; k < c->batch; k++)
+		pb_split_step(b, c, region, k, lib, &pa);
+	ns = ktime_get_ns() - t0;
+
+	if (lib == OURS) {
+		/* The reservation held exactly what the splits took. */
+		if (iopgtable_prealloc_count(&pa))
+			b->err |= -EINVAL;
+		iopgtable_prealloc_release(b->ours, &pa);
+	} else if (!c->reserve) {
+		if (b->pan.ptr != b->pan.count)
+			b->err |= -EINVAL;
+		pb_panthor_cleanup(&b->pan);
+	}
+
+	for (k = 0; k < c->batch; k++) {
+		u64 blk = region + (u64)k * SZ_2M, pblk = PB_PADDR + (u64)k * SZ_2M;
+
+		if (lib == OURS) {
+			if (iopgtable_unmap(b->ours, blk, SZ_2M, NULL) != SZ_2M)
+				b->err |= -EINVAL;
+			b->err |= iopgtable_map(b->ours, blk, pblk, SZ_2M, PB_PROT,
+						GFP_KERNEL);
+		} else {
+			b->err |= pb_panthor_unmap(b->theirs, blk, SZ_2M);
+			b->err |= pb_panthor_map_run(b->theirs, blk, pblk, SZ_2M);
+		}
+	}
+	return ns;
+}
+
+static int pb_cmp(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The @pct-th percentile of @c's sorted samples, in 1/100 ns per step. */
+static u64 pb_pct(const u64 *s, const struct pb_case *c, unsigned int pct)
+{
+	return div_u64(s[(u64)(c->iters - 1) * pct / 100] * 100, c->batch);
+}
+
+/* "12.34" for 1234: the table's ns with two decimals. */
+static const char *pb_ns(char *buf, u64 v100)
+{
+	snprintf(buf, 24, "%llu.%02llu", div_u64(v100, 100),
+		 v100 - div_u64(v100, 100) * 100);
+	return buf;
+}
+
+/* Print @c's row: its name with the tables of @t, then the times. */
+static void pb_print_row(struct pb *b, const struct pb_case *c,
+			 const struct pb_tables *t)
+{
+	char n[7][24], name[160];
+	u64 med[2];
+	int lib;
+
+	if (c->split)
+		snprintf(name, sizeof(name),
+			 "%s [tables reserved %u vs %u, used %u vs %u]",
+			 c->name, t->reserved[OURS], t->reserved[THEIRS],
+			 t->used[OURS], t->used[THEIRS]);
+	else
+		snprintf(name, sizeof(name),
+			 "%s [tables reserved %u vs %u, used %u vs %u, next bind %u vs %u]",
+			 c->name, t->reserved[OURS], t->reserved[THEIRS],
+			 t->used[OURS], t->used[THEIRS], t->next[OURS],
+			 t->next[THEIRS]);
+	for (lib = 0; lib < 2; lib++) {
+		sort(b->samples[lib], c->iters, sizeof(u64), pb_cmp, NULL);
+		med[lib] = pb_pct(b->samples[lib], c, 50);
+	}
+	kunit_info(b->test, "bench| %s | %s | %s-%s | %s | %s-%s | %s |\n",
+		   name, pb_ns(n[0], med[OURS]),
+		   pb_ns(n[1], pb_pct(b->samples[OURS], c, 10)),
+		   pb_ns(n[2], pb_pct(b->samples[OURS], c, 90)),
+		   pb_ns(n[3], med[THEIRS]),
+		   pb_ns(n[4], pb_pct(b->samples[THEIRS], c, 10)),
+		   pb_ns(n[5], pb_pct(b->samples[THEIRS], c, 90)),
+		   pb_ns(n[6], div_u64(med[THEIRS] * 100,
+				       max_t(u64, med[OURS], 1))));
+}
+
+static void pb_run_case(struct pb *b, const struct pb_case *c, u64 region)
+{
+	unsigned int warm = c->iters / 10 + 1, i, j, n;
+	struct pb_tables t = {};
+	struct sg_table sgt;
+	int lib;
+
+	if (c->split) {
+		pb_check_split(b, region, &t);
+		/* The blocks to split, mapped as each side maps them. */
+		KUNIT_ASSERT_EQ(b->test, iopgtable_map(b->ours, region, PB_PADDR,
+						       c->batch * SZ_2M, PB_PROT,
+						       GFP_KERNEL), 0);
+		n = pb_panthor_map_pt_count(region, c->batch * SZ_2M);
+		KUNIT_ASSERT_EQ(b->test, pb_panthor_reserve(&b->pan, n), 0);
+		b->err |= pb_panthor_map_run(b->theirs, region, PB_PADDR,
+					     c->batch * SZ_2M);
+		pb_panthor_cleanup(&b->pan);
+	} else {
+		KUNIT_ASSERT_EQ(b->test, pb_fill_sgt(&sgt, c), 0);
+		pb_check_bind(b, c, &sgt, region, &t);
+	}
+	kunit_info(b->test,
+		   "%s: tables reserved per step: iopgtable %u, Panthor's io-pgtable-arm %u; taken on an empty table: %u, %u\n",
+		   c->name, t.reserved[OURS], t.reserved[THEIRS], t.used[OURS],
+		   t.used[THEIRS]);
+
+	/* Alternate which library goes first, so neither always follows. */
+	for (i = 0; i < warm + c->iters; i++) {
+		for (j = 0; j < 2; j++) {
+			u64 ns;
+
+			lib = (i & 1) ^ j;
+			ns = c->split ? pb_split_sample(b, c, region, lib) :
+				pb_bind_sample(b, c, &sgt, region, lib);
+			if (i >= warm)
+				b->samples[lib][i - warm] = ns;
+		}
+	}
+	KUNIT_EXPECT_EQ(b->test, b->err, 0);
+	KUNIT_EXPECT_EQ(b->test, b->pan.short_allocs, 0);
+
+	if (c->split) {
+		KUNIT_EXPECT_EQ(b->test, iopgtable_unmap(b->ours, region,
+							 c->batch * SZ_2M, NULL),
+				c->batch * SZ_2M);
+		KUNIT_EXPECT_EQ(b->test, pb_panthor_unmap(b->theirs, region,
+							  c->batch * SZ_2M), 0);
+	} else {
+		sg_free_table(&sgt);
+	}
+	pb_print_row(b, c, &t);
+}
+
+/* Free what the run holds; the tables before Panthor's cache. */
+static void pb_free(void *data)
+{
+	struct pb *b = data;
+
+	if (b->theirs)
+		free_io_pgtable_ops(b->theirs);
+	b->theirs = NULL;
+	if (b->ours)
+		iopgtable_free_ops(b->ours);
+	b->ours = NULL;
+	pb_panthor_cleanup(&b->pan);
+	kmem_cache_destroy(b->cache);
+	b->cache = NULL;
+	kvfree(b->samples[0]);
+	kvfree(b->samples[1]);
+	b->samples[0] = NULL;
+	b->samples[1] = NULL;
+}
+
+static void iopgtable_bench_prealloc(struct kunit *test)
+{
+	unsigned int i, most = 0;
+	struct pb *b;
+
+	b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	b->test = test;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pb_free, b), 0);
+	for (i = 0; i < ARRAY_SIZE(pb_cases); i++)
+		most = max(most, pb_cases[i].iters);
+	b->samples[0] = kvmalloc_array(most, sizeof(u64), GFP_KERNEL);
+	b->samples[1] = kvmalloc_array(most, sizeof(u64), GFP_KERNEL);
+	/* Panthor's pt_cache. */
+	b->cache = kmem_cache_create("iopgtable-bench-pt", SZ_4K, SZ_4K, 0,
+				     NULL);
+	b->dev = kunit_device_register(test, "iopgtable-bench-prealloc");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(b->dev) || !b->cache ||
+			   !b->samples[0] || !b->samples[1]);
+	b->ours = pb_ours_new(b, NULL);
+	b->theirs = pb_theirs_new(b, &b->pan);
+	KUNIT_ASSERT_TRUE(test, b->ours && b->theirs);
+
+	for (i = 0; i < ARRAY_SIZE(pb_cases); i++)
+		if (pb_selected(pb_cases[i].name))
+			pb_run_case(b, &pb_cases[i], PB_REGION(i));
+
+	pb_free(b);
+	/* Every table taken from Panthor's cache went back to it. */
+	KUNIT_EXPECT_EQ(test, b->pan.live, 0);
+	KUNIT_EXPECT_EQ(test, b->pan.short_allocs, 0);
+}
+
+static struct kunit_case pb_test_cases[] = {
+	KUNIT_CASE_SLOW(iopgtable_bench_prealloc),
+	{}
+};
+
+static struct kunit_suite pb_suite = {
+	.name = "iopgtable_bench_prealloc",
+	.test_cases = pb_test_cases,
+};
+
+kunit_test_suites(&pb_suite);
+
+MODULE_DESCRIPTION("iopgtable beside io-pgtable-arm: binds and splits with reservations, a benchmark");
+MODULE_LICENSE("GPL");
