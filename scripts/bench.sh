@@ -40,3 +40,6 @@ rows=$(grep -a 'bench| ' "$log" | sed 's/^.*bench| /| /')
 } >"$out"
 cat "$out"
 echo "(written to $out)" >&2
+# The suites check what they time once per case; the raw output is not
+# parsed by kunit.py, so a failed check is found here.
+! grep -aq '^not ok' "$log" || die "a benchmark's check failed (see $log)"
