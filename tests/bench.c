@@ -5,8 +5,10 @@
  * nothing here passes or fails on a time. scripts/bench.sh runs it in its
  * own UML build and writes the table to build/bench.md.
  *
- * Both tables: ARM_64_LPAE_S1, 4K granule (4K|2M|1G), ias 48, oas 48,
- * coherent walk, no TLB callbacks, the libraries' own table allocators.
+ * Both tables, allocated afresh for each case: ARM_64_LPAE_S1 with a 4K
+ * granule (4K|2M|1G) unless the case names other tables (16K|32M,
+ * 64K|512M, or ARM_MALI_LPAE), ias 48, oas 48 (40 for Mali), coherent
+ * walk, no TLB callbacks, the libraries' own table allocators.
  * io-pgtable-arm's map_pages and unmap_pages stop at table boundaries, so
  * it gets the loop a driver writes around them; the range helper case
  * gives it the loop Panthor writes (page-size choice by address and
@@ -51,12 +53,20 @@ static bool bench_selected(const char *name)
 	return false;
 }
 
+/**
+ * struct bench - the state of one run
+ * @test: the KUnit test.
+ * @dev: the device both libraries are given as the walker.
+ * @ours: the current case's iopgtable table.
+ * @theirs: the current case's io-pgtable-arm table.
+ * @samples: each library's samples of the current case.
+ */
 struct bench {
 	struct kunit *test;
+	struct device *dev;
 	struct iopgtable_ops *ours;
 	struct io_pgtable_ops *theirs;
 	u64 *samples[2];
-	unsigned int n;
 };
 
 /* Which library a step drives. */
@@ -146,6 +156,35 @@ static void panthor_style_unmap(struct io_pgtable_ops *ops, u64 iova,
 }
 
 /**
+ * struct bench_tables - the page tables a case runs on, alike for both
+ * @ours: iopgtable's format.
+ * @theirs: io-pgtable-arm's format.
+ * @pgsize_bitmap: the page sizes asked for; both libraries take the
+ *	granule from it.
+ * @oas: output address bits.
+ */
+struct bench_tables {
+	enum iopgtable_fmt ours;
+	enum io_pgtable_fmt theirs;
+	unsigned long pgsize_bitmap;
+	unsigned int oas;
+};
+
+/* Indexes in bench_tables[]; the first is a case's default. */
+enum { BENCH_S1_4K, BENCH_S1_16K, BENCH_S1_64K, BENCH_MALI };
+
+static const struct bench_tables bench_tables[] = {
+	[BENCH_S1_4K] = { IOPGTABLE_ARM_64_LPAE_S1, ARM_64_LPAE_S1,
+			  SZ_4K | SZ_2M | SZ_1G, 48 },
+	[BENCH_S1_16K] = { IOPGTABLE_ARM_64_LPAE_S1, ARM_64_LPAE_S1,
+			   SZ_16K | SZ_32M, 48 },
+	[BENCH_S1_64K] = { IOPGTABLE_ARM_64_LPAE_S1, ARM_64_LPAE_S1,
+			   SZ_64K | SZ_512M, 48 },
+	[BENCH_MALI] = { IOPGTABLE_ARM_MALI_LPAE, ARM_MALI_LPAE,
+			 SZ_4K | SZ_2M | SZ_1G, 40 },
+};
+
+/**
  * struct bench_case - one row of the table
  * @name: what is measured.
  * @pgsize: page size of the calls.
@@ -153,8 +192,11 @@ static void panthor_style_unmap(struct io_pgtable_ops *ops, u64 iova,
  * @iters: measured samples (after a tenth as many for warm-up).
  * @batch: steps timed together in one sample, so that a sample is long
  *	against the clock's resolution (256 ns under UML).
- * @kind: how a step is run.
+ * @kind: how a step is run: @count x @pgsize mapped then unmapped, @count
+ *	translations, or the 64 MiB range.
  * @per: units per step (pages, or translations), for ns per unit.
+ * @tables: the tables, an index in bench_tables[]: 4K ARM_64_LPAE_S1 if
+ *	unset.
  */
 struct bench_case {
 	const char *name;
@@ -164,6 +206,7 @@ struct bench_case {
 	unsigned int batch;
 	enum { BENCH_MAP_UNMAP, BENCH_IOVA_TO_PHYS, BENCH_RANGE } kind;
 	unsigned int per;
+	unsigned int tables;
 };
 
 static const struct bench_case bench_cases[] = {
@@ -176,12 +219,37 @@ static const struct bench_case bench_cases[] = {
 	  BENCH_MAP_UNMAP, SZ_1G / SZ_4K },
 	{ "iova_to_phys, per call", SZ_4K, 512, 1000, 4, BENCH_IOVA_TO_PHYS, 512 },
 	{ "64 MiB range, helper vs Panthor loop", 0, 0, 1000, 64, BENCH_RANGE, 1 },
+	{ "map+unmap 1 x 16K", SZ_16K, 1, 1000, 4096, BENCH_MAP_UNMAP, 1,
+	  BENCH_S1_16K },
+	{ "map+unmap 256 x 16K", SZ_16K, 256, 1000, 128, BENCH_MAP_UNMAP, 1,
+	  BENCH_S1_16K },
+	{ "map+unmap 1 x 64K", SZ_64K, 1, 1000, 4096, BENCH_MAP_UNMAP, 1,
+	  BENCH_S1_64K },
+	{ "map+unmap 256 x 64K", SZ_64K, 256, 1000, 128, BENCH_MAP_UNMAP, 1,
+	  BENCH_S1_64K },
+	{ "Mali map+unmap 1 x 4K", SZ_4K, 1, 1000, 4096, BENCH_MAP_UNMAP, 1,
+	  BENCH_MALI },
+	{ "Mali map+unmap 256 x 4K", SZ_4K, 256, 1000, 128, BENCH_MAP_UNMAP, 1,
+	  BENCH_MALI },
 };
 
 /* 64 MiB starting 4K below a 2M boundary: 4K, 31 x 2M, 511 x 4K. */
 #define RANGE_IOVA	(BENCH_IOVA + SZ_2M - SZ_4K)
 #define RANGE_PADDR	(BENCH_PADDR + SZ_2M - SZ_4K)
 #define RANGE_SIZE	SZ_64M
+
+/* Map @c->count x @c->pgsize at @iova to BENCH_PADDR on @lib. */
+static void bench_map_pages(struct bench *b, const struct bench_case *c,
+			    int lib, u64 iova)
+{
+	size_t mapped = 0;
+
+	if (lib == OURS)
+		b->ours->map_pages(b->ours, iova, BENCH_PADDR, c->pgsize,
+				   c->count, BENCH_PROT, GFP_KERNEL, &mapped);
+	else
+		theirs_map(b->theirs, iova, BENCH_PADDR, c->pgsize, c->count);
+}
 
 /* Run one step of @c on library @lib. */
 static void bench_step(struct bench *b, const struct bench_case *c, int lib)
@@ -216,7 +284,7 @@ static void bench_step(struct bench *b, const struct bench_case *c, int lib)
 			kunit_info(b->test, "%s: wrong translations",
 				   bench_lib_name[lib]);
 		break;
-	default:
+	case BENCH_RANGE:
 		if (lib == OURS) {
 			iopgtable_map(b->ours, RANGE_IOVA, RANGE_PADDR,
 				      RANGE_SIZE, BENCH_PROT, GFP_KERNEL);
@@ -274,12 +342,87 @@ static void bench_check_mapped(struct bench *b, const struct bench_case *c)
 	KUNIT_EXPECT_EQ(b->test, b->theirs->iova_to_phys(b->theirs, iova), want);
 }
 
+/* Undo bench_case_init(): free the case's tables. */
+static void bench_case_free(void *data)
+{
+	struct bench *b = data;
+
+	iopgtable_free_ops(b->ours);
+	free_io_pgtable_ops(b->theirs);
+	b->ours = NULL;
+	b->theirs = NULL;
+}
+
+/* Allocate @c's tables, untimed. */
+static void bench_case_init(struct bench *b, const struct bench_case *c)
+{
+	const struct bench_tables *t = &bench_tables[c->tables];
+	struct iopgtable_cfg cfg = {
+		.pgsize_bitmap = t->pgsize_bitmap,
+		.ias = 48,
+		.oas = t->oas,
+		.coherent_walk = true,
+		.iommu_dev = b->dev,
+	};
+	struct io_pgtable_cfg kcfg = {
+		.pgsize_bitmap = t->pgsize_bitmap,
+		.ias = 48,
+		.oas = t->oas,
+		.coherent_walk = true,
+		.iommu_dev = b->dev,
+	};
+
+	KUNIT_ASSERT_EQ(b->test, kunit_add_action_or_reset(b->test,
+							   bench_case_free, b), 0);
+	b->ours = iopgtable_alloc_ops(t->ours, &cfg, b);
+	b->theirs = alloc_io_pgtable_ops(t->theirs, &kcfg, b);
+	KUNIT_ASSERT_FALSE(b->test, IS_ERR_OR_NULL(b->ours) || !b->theirs);
+}
+
+/* What @lib translates @iova to. */
+static u64 bench_phys(struct bench *b, int lib, u64 iova)
+{
+	return lib == OURS ? b->ours->iova_to_phys(b->ours, iova) :
+	       b->theirs->iova_to_phys(b->theirs, iova);
+}
+
+/* Both libraries translate @iova to @want, or to nothing if @want is 0. */
+static void bench_expect_phys(struct bench *b, u64 iova, u64 want)
+{
+	KUNIT_EXPECT_EQ(b->test, bench_phys(b, OURS, iova), want);
+	KUNIT_EXPECT_EQ(b->test, bench_phys(b, THEIRS, iova), want);
+}
+
+/*
+ * Check once, untimed, that a step of @c does on both libraries what the
+ * row says: what it maps translates and its unmap leaves holes. Leaves the
+ * tables empty.
+ */
+static void bench_check_step(struct bench *b, const struct bench_case *c)
+{
+	u64 last = (u64)(c->count - 1) * c->pgsize;
+	int lib;
+
+	if (c->kind != BENCH_MAP_UNMAP)
+		return;
+	for (lib = 0; lib < 2; lib++)
+		bench_map_pages(b, c, lib, BENCH_IOVA);
+	bench_expect_phys(b, BENCH_IOVA, BENCH_PADDR);
+	bench_expect_phys(b, BENCH_IOVA + last, BENCH_PADDR + last);
+	b->ours->unmap_pages(b->ours, BENCH_IOVA, c->pgsize, c->count, NULL);
+	theirs_unmap(b->theirs, BENCH_IOVA, c->pgsize, c->count);
+	bench_expect_phys(b, BENCH_IOVA, 0);
+	bench_expect_phys(b, BENCH_IOVA + last, 0);
+}
+
 static void bench_run_case(struct bench *b, const struct bench_case *c)
 {
 	unsigned int warm = c->iters / 10 + 1, i, lib;
 	char n[7][24];
 	u64 med[2];
 
+	bench_case_init(b, c);
+	bench_check_step(b, c);
 	/* A mapping to look at: after one map, before its unmap. */
 	if (c->kind == BENCH_IOVA_TO_PHYS) {
 		size_t mapped = 0;
@@ -327,6 +470,7 @@ static void bench_run_case(struct bench *b, const struct bench_case *c)
 		b->ours->unmap_pages(b->ours, BENCH_IOVA, SZ_4K, c->count, NULL);
 		theirs_unmap(b->theirs, BENCH_IOVA, SZ_4K, c->count);
 	}
+	kunit_release_action(b->test, bench_case_free, b);
 }
 
 /*
@@ -365,43 +509,26 @@ static void bench_free(void *data)
 {
 	struct bench *b = data;
 
-	free_io_pgtable_ops(b->theirs);
-	iopgtable_free_ops(b->ours);
 	kvfree(b->samples[0]);
 	kvfree(b->samples[1]);
 }
 
 static void iopgtable_bench(struct kunit *test)
 {
-	struct iopgtable_cfg cfg = {
-		.pgsize_bitmap = SZ_4K | SZ_2M | SZ_1G,
-		.ias = 48,
-		.oas = 48,
-		.coherent_walk = true,
-	};
-	struct io_pgtable_cfg kcfg = {
-		.pgsize_bitmap = SZ_4K | SZ_2M | SZ_1G,
-		.ias = 48,
-		.oas = 48,
-		.coherent_walk = true,
-	};
 	unsigned int i, most = 0;
 	struct bench *b;
 
 	b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, b);
 	b->test = test;
+	b->dev = kunit_device_register(test, "iopgtable-bench");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(b->dev));
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, bench_free, b), 0);
 	for (i = 0; i < ARRAY_SIZE(bench_cases); i++)
 		most = max(most, bench_cases[i].iters);
 	b->samples[0] = kvmalloc_array(most, sizeof(u64), GFP_KERNEL);
 	b->samples[1] = kvmalloc_array(most, sizeof(u64), GFP_KERNEL);
-	cfg.iommu_dev = kunit_device_register(test, "iopgtable-bench");
-	kcfg.iommu_dev = cfg.iommu_dev;
-	b->ours = iopgtable_alloc_ops(IOPGTABLE_ARM_64_LPAE_S1, &cfg, b);
-	b->theirs = alloc_io_pgtable_ops(ARM_64_LPAE_S1, &kcfg, b);
-	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(b->ours) || !b->theirs ||
-			   !b->samples[0] || !b->samples[1]);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, bench_free, b), 0);
+	KUNIT_ASSERT_FALSE(test, !b->samples[0] || !b->samples[1]);
 
 	kunit_info(test, "bench| case | iopgtable ns | p10-p90 | io-pgtable-arm ns | p10-p90 | io-pgtable-arm / iopgtable |\n");
 	kunit_info(test, "bench| --- | ---: | ---: | ---: | ---: | ---: |\n");
