@@ -8,17 +8,20 @@
  * Both tables, allocated afresh for each case: ARM_64_LPAE_S1 with a 4K
  * granule (4K|2M|1G) unless the case names other tables (16K|32M,
  * 64K|512M, or ARM_MALI_LPAE), ias 48, oas 48 (40 for Mali), coherent
- * walk, no TLB callbacks, the libraries' own table allocators.
- * io-pgtable-arm's map_pages and unmap_pages stop at table boundaries, so
- * it gets the loop a driver writes around them; the range helper case
- * gives it the loop Panthor writes (page-size choice by address and
- * length, retries over partial progress).
+ * walk, no TLB callbacks unless the case counts them, the libraries' own
+ * table allocators. io-pgtable-arm's map_pages and unmap_pages stop at
+ * table boundaries, so it gets the loop a driver writes around them; the
+ * range helper and sg_table cases give it the loop Panthor writes
+ * (page-size choice by address and length, retries over partial progress).
  */
 
 #include <kunit/device.h>
 #include <kunit/test.h>
 #include <linux/io-pgtable.h>
+#include <linux/iommu.h>
 #include <linux/ktime.h>
+#include <linux/prandom.h>
+#include <linux/scatterlist.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -29,6 +32,7 @@
 #define BENCH_PROT	(IOPGTABLE_READ | IOPGTABLE_WRITE | IOPGTABLE_CACHE)
 #define BENCH_IOVA	0x4000000000ULL		/* 256 GiB: 1G aligned */
 #define BENCH_PADDR	0x80000000ULL
+#define BENCH_SEED	13			/* the shuffles' fixed seed */
 
 static char *bench_only;
 module_param(bench_only, charp, 0444);
@@ -54,11 +58,26 @@ static bool bench_selected(const char *name)
 }
 
 /**
+ * struct bench_tlb_calls - the TLB callbacks one library made
+ * @flush_all: tlb_flush_all calls.
+ * @flush_walk: tlb_flush_walk calls.
+ * @add_page: tlb_add_page calls.
+ */
+struct bench_tlb_calls {
+	unsigned long flush_all;
+	unsigned long flush_walk;
+	unsigned long add_page;
+};
+
+/**
  * struct bench - the state of one run
  * @test: the KUnit test.
  * @dev: the device both libraries are given as the walker.
  * @ours: the current case's iopgtable table.
  * @theirs: the current case's io-pgtable-arm table.
+ * @tlb: the TLB callbacks each library made, when the case counts them.
+ * @sgt: the sg_table case's segments.
+ * @sparse: the sparse case's IOVAs, in map order and in unmap order.
  * @samples: each library's samples of the current case.
  */
 struct bench {
@@ -66,6 +85,9 @@ struct bench {
 	struct device *dev;
 	struct iopgtable_ops *ours;
 	struct io_pgtable_ops *theirs;
+	struct bench_tlb_calls tlb[2];
+	struct sg_table sgt;
+	u64 *sparse[2];
 	u64 *samples[2];
 };
 
@@ -91,10 +113,10 @@ static void theirs_map(struct io_pgtable_ops *ops, u64 iova, u64 paddr,
 }
 
 static void theirs_unmap(struct io_pgtable_ops *ops, u64 iova, size_t pgsize,
-			 size_t count)
+			 size_t count, struct iommu_iotlb_gather *gather)
 {
 	while (count) {
-		size_t done = ops->unmap_pages(ops, iova, pgsize, count, NULL);
+		size_t done = ops->unmap_pages(ops, iova, pgsize, count, gather);
 
 		if (!done)
 			return;
@@ -155,6 +177,70 @@ static void panthor_style_unmap(struct io_pgtable_ops *ops, u64 iova,
 	}
 }
 
+/* Panthor's map of an sg_table: panthor_style_map() per DMA segment. */
+static int panthor_style_map_sgt(struct io_pgtable_ops *ops, u64 iova,
+				 struct sg_table *sgt)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+	int ret;
+
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		ret = panthor_style_map(ops, iova, sg_dma_address(sg),
+					sg_dma_len(sg));
+		if (ret)
+			return ret;
+		iova += sg_dma_len(sg);
+	}
+	return 0;
+}
+
+/* TLB callbacks that only count, one set per library; the cookie is b. */
+static void ours_flush_all(void *cookie)
+{
+	((struct bench *)cookie)->tlb[OURS].flush_all++;
+}
+
+static void ours_flush_walk(u64 iova, u64 size, size_t granule, void *cookie)
+{
+	((struct bench *)cookie)->tlb[OURS].flush_walk++;
+}
+
+static void ours_add_page(struct iopgtable_gather *gather, u64 iova,
+			  size_t granule, void *cookie)
+{
+	((struct bench *)cookie)->tlb[OURS].add_page++;
+}
+
+static const struct iopgtable_flush_ops bench_ours_tlb = {
+	.tlb_flush_all = ours_flush_all,
+	.tlb_flush_walk = ours_flush_walk,
+	.tlb_add_page = ours_add_page,
+};
+
+static void theirs_flush_all(void *cookie)
+{
+	((struct bench *)cookie)->tlb[THEIRS].flush_all++;
+}
+
+static void theirs_flush_walk(unsigned long iova, size_t size, size_t granule,
+			      void *cookie)
+{
+	((struct bench *)cookie)->tlb[THEIRS].flush_walk++;
+}
+
+static void theirs_add_page(struct iommu_iotlb_gather *gather,
+			    unsigned long iova, size_t granule, void *cookie)
+{
+	((struct bench *)cookie)->tlb[THEIRS].add_page++;
+}
+
+static const struct iommu_flush_ops bench_theirs_tlb = {
+	.tlb_flush_all = theirs_flush_all,
+	.tlb_flush_walk = theirs_flush_walk,
+	.tlb_add_page = theirs_add_page,
+};
+
 /**
  * struct bench_tables - the page tables a case runs on, alike for both
  * @ours: iopgtable's format.
@@ -162,27 +248,42 @@ static void panthor_style_unmap(struct io_pgtable_ops *ops, u64 iova,
  * @pgsize_bitmap: the page sizes asked for; both libraries take the
  *	granule from it.
  * @oas: output address bits.
+ * @counted_tlb: TLB callbacks that count their calls in &bench.tlb; else
+ *	none.
  */
 struct bench_tables {
 	enum iopgtable_fmt ours;
 	enum io_pgtable_fmt theirs;
 	unsigned long pgsize_bitmap;
 	unsigned int oas;
+	bool counted_tlb;
 };
 
 /* Indexes in bench_tables[]; the first is a case's default. */
-enum { BENCH_S1_4K, BENCH_S1_16K, BENCH_S1_64K, BENCH_MALI };
+enum { BENCH_S1_4K, BENCH_S1_4K_TLB, BENCH_S1_16K, BENCH_S1_64K, BENCH_MALI };
 
 static const struct bench_tables bench_tables[] = {
 	[BENCH_S1_4K] = { IOPGTABLE_ARM_64_LPAE_S1, ARM_64_LPAE_S1,
-			  SZ_4K | SZ_2M | SZ_1G, 48 },
+			  SZ_4K | SZ_2M | SZ_1G, 48, false },
+	[BENCH_S1_4K_TLB] = { IOPGTABLE_ARM_64_LPAE_S1, ARM_64_LPAE_S1,
+			      SZ_4K | SZ_2M | SZ_1G, 48, true },
 	[BENCH_S1_16K] = { IOPGTABLE_ARM_64_LPAE_S1, ARM_64_LPAE_S1,
-			   SZ_16K | SZ_32M, 48 },
+			   SZ_16K | SZ_32M, 48, false },
 	[BENCH_S1_64K] = { IOPGTABLE_ARM_64_LPAE_S1, ARM_64_LPAE_S1,
-			   SZ_64K | SZ_512M, 48 },
+			   SZ_64K | SZ_512M, 48, false },
 	[BENCH_MALI] = { IOPGTABLE_ARM_MALI_LPAE, ARM_MALI_LPAE,
-			 SZ_4K | SZ_2M | SZ_1G, 40 },
+			 SZ_4K | SZ_2M | SZ_1G, 40, false },
 };
+
+/* The sg_table case: 2048 segments of 4K, physically shuffled. */
+#define SGT_SIZE	SZ_8M
+
+/* The sparse case: 4096 pages of 4K at 64K slots of a 1 GiB range. */
+#define SPARSE_PAGES	4096
+#define SPARSE_SLOTS	(SZ_1G / SZ_64K)
+
+/* The gather case's steps in a sample unmap 2M apart. */
+#define UNMAP_STRIDE	SZ_2M
 
 /**
  * struct bench_case - one row of the table
@@ -193,7 +294,9 @@ static const struct bench_tables bench_tables[] = {
  * @batch: steps timed together in one sample, so that a sample is long
  *	against the clock's resolution (256 ns under UML).
  * @kind: how a step is run: @count x @pgsize mapped then unmapped, @count
- *	translations, or the 64 MiB range.
+ *	translations, the 64 MiB range, the unmap alone of @count x @pgsize
+ *	with a gather (mapped before the sample's clock starts), the
+ *	fragmented sg_table mapped then unmapped, the sparse bind.
  * @per: units per step (pages, or translations), for ns per unit.
  * @tables: the tables, an index in bench_tables[]: 4K ARM_64_LPAE_S1 if
  *	unset.
@@ -204,7 +307,8 @@ struct bench_case {
 	size_t count;
 	unsigned int iters;
 	unsigned int batch;
-	enum { BENCH_MAP_UNMAP, BENCH_IOVA_TO_PHYS, BENCH_RANGE } kind;
+	enum { BENCH_MAP_UNMAP, BENCH_IOVA_TO_PHYS, BENCH_RANGE,
+	       BENCH_UNMAP_GATHER, BENCH_SGTABLE, BENCH_SPARSE } kind;
 	unsigned int per;
 	unsigned int tables;
 };
@@ -231,6 +335,12 @@ static const struct bench_case bench_cases[] = {
 	  BENCH_MALI },
 	{ "Mali map+unmap 256 x 4K", SZ_4K, 256, 1000, 128, BENCH_MAP_UNMAP, 1,
 	  BENCH_MALI },
+	{ "unmap 256 x 4K, gather + tlb_add_page", SZ_4K, 256, 1000, 64,
+	  BENCH_UNMAP_GATHER, 1, BENCH_S1_4K_TLB },
+	{ "8 MiB fragmented sg_table, helper vs Panthor loop", SZ_4K,
+	  SGT_SIZE / SZ_4K, 1000, 1, BENCH_SGTABLE, 1 },
+	{ "sparse bind: 4096 x 4K at scattered 64K slots in 1 GiB, per page",
+	  SZ_4K, SPARSE_PAGES, 300, 1, BENCH_SPARSE, SPARSE_PAGES },
 };
 
 /* 64 MiB starting 4K below a 2M boundary: 4K, 31 x 2M, 511 x 4K. */
@@ -251,8 +361,91 @@ static void bench_map_pages(struct bench *b, const struct bench_case *c,
 		theirs_map(b->theirs, iova, BENCH_PADDR, c->pgsize, c->count);
 }
 
-/* Run one step of @c on library @lib. */
-static void bench_step(struct bench *b, const struct bench_case *c, int lib)
+/* Unmap @c->count x @c->pgsize at @iova with a gather, as a driver does. */
+static void bench_unmap_gather(struct bench *b, const struct bench_case *c,
+			       int lib, u64 iova)
+{
+	if (lib == OURS) {
+		struct iopgtable_gather gather;
+
+		iopgtable_gather_init(&gather);
+		b->ours->unmap_pages(b->ours, iova, c->pgsize, c->count,
+				     &gather);
+	} else {
+		struct iommu_iotlb_gather gather;
+
+		iommu_iotlb_gather_init(&gather);
+		theirs_unmap(b->theirs, iova, c->pgsize, c->count, &gather);
+	}
+}
+
+/* Map the whole sg_table at BENCH_IOVA: the helper, or Panthor's loop. */
+static int bench_sgt_map(struct bench *b, int lib)
+{
+	if (lib == OURS)
+		return iopgtable_map_sgtable(b->ours, BENCH_IOVA, &b->sgt, 0,
+					     SGT_SIZE, BENCH_PROT, GFP_KERNEL);
+	return panthor_style_map_sgt(b->theirs, BENCH_IOVA, &b->sgt);
+}
+
+static void bench_sgt_unmap(struct bench *b, int lib)
+{
+	if (lib == OURS)
+		iopgtable_unmap(b->ours, BENCH_IOVA, SGT_SIZE, NULL);
+	else
+		panthor_style_unmap(b->theirs, BENCH_IOVA, SGT_SIZE);
+}
+
+/* The sparse pages map to the same offset in a fake 1 GiB of memory. */
+static u64 bench_sparse_paddr(u64 iova)
+{
+	return BENCH_PADDR + iova - BENCH_IOVA;
+}
+
+/*
+ * Map the sparse pages one map_pages call each, in map order. Returns how
+ * many calls failed.
+ */
+static unsigned int bench_sparse_map(struct bench *b, int lib)
+{
+	unsigned int i, failed = 0;
+
+	for (i = 0; i < SPARSE_PAGES; i++) {
+		u64 iova = b->sparse[0][i];
+		size_t mapped = 0;
+
+		if (lib == OURS)
+			failed += !!b->ours->map_pages(b->ours, iova,
+						       bench_sparse_paddr(iova),
+						       SZ_4K, 1, BENCH_PROT,
+						       GFP_KERNEL, &mapped);
+		else
+			failed += !!b->theirs->map_pages(b->theirs, iova,
+							 bench_sparse_paddr(iova),
+							 SZ_4K, 1, BENCH_PROT,
+							 GFP_KERNEL, &mapped);
+	}
+	return failed;
+}
+
+/* Unmap the sparse pages one unmap_pages call each, in unmap order. */
+static void bench_sparse_unmap(struct bench *b, int lib)
+{
+	unsigned int i;
+
+	for (i = 0; i < SPARSE_PAGES; i++) {
+		if (lib == OURS)
+			b->ours->unmap_pages(b->ours, b->sparse[1][i], SZ_4K, 1,
+					     NULL);
+		else
+			theirs_unmap(b->theirs, b->sparse[1][i], SZ_4K, 1,
+				     NULL);
+	}
+}
+
+/* Run step @j of a sample of @c on library @lib. */
+static void bench_step(struct bench *b, const struct bench_case *c, int lib,
+		       unsigned int j)
 {
 	u64 iova = BENCH_IOVA, sum = 0;
 	unsigned int i;
@@ -270,7 +463,8 @@ static void bench_step(struct bench *b, const struct bench_case *c, int lib)
 		} else {
 			theirs_map(b->theirs, iova, BENCH_PADDR, c->pgsize,
 				   c->count);
-			theirs_unmap(b->theirs, iova, c->pgsize, c->count);
+			theirs_unmap(b->theirs, iova, c->pgsize, c->count,
+				     NULL);
 		}
 		break;
 	case BENCH_IOVA_TO_PHYS:
@@ -295,17 +489,34 @@ static void bench_step(struct bench *b, const struct bench_case *c, int lib)
 			panthor_style_unmap(b->theirs, RANGE_IOVA, RANGE_SIZE);
 		}
 		break;
+	case BENCH_UNMAP_GATHER:
+		bench_unmap_gather(b, c, lib, iova + (u64)j * UNMAP_STRIDE);
+		break;
+	case BENCH_SGTABLE:
+		bench_sgt_map(b, lib);
+		bench_sgt_unmap(b, lib);
+		break;
+	case BENCH_SPARSE:
+		bench_sparse_map(b, lib);
+		bench_sparse_unmap(b, lib);
+		break;
 	}
 }
 
 /* One sample: @c->batch steps on @lib; returns the ns they took. */
 static u64 bench_sample(struct bench *b, const struct bench_case *c, int lib)
 {
-	u64 t0 = ktime_get_ns();
 	unsigned int i;
+	u64 t0;
 
+	/* The gather case times the unmap alone: map before the clock. */
+	if (c->kind == BENCH_UNMAP_GATHER)
+		for (i = 0; i < c->batch; i++)
+			bench_map_pages(b, c, lib,
+					BENCH_IOVA + (u64)i * UNMAP_STRIDE);
+	t0 = ktime_get_ns();
 	for (i = 0; i < c->batch; i++)
-		bench_step(b, c, lib);
+		bench_step(b, c, lib, i);
 	return ktime_get_ns() - t0;
 }
 
@@ -342,7 +553,70 @@ static void bench_check_mapped(struct bench *b, const struct bench_case *c)
 	KUNIT_EXPECT_EQ(b->test, b->theirs->iova_to_phys(b->theirs, iova), want);
 }
 
-/* Undo bench_case_init(): free the case's tables. */
+/* Fisher-Yates shuffle of @n entries of @a, from @rnd. */
+static void bench_shuffle(u32 *a, unsigned int n, struct rnd_state *rnd)
+{
+	unsigned int i, j;
+
+	for (i = n; i > 1; i--) {
+		j = prandom_u32_state(rnd) % i;	/* swap() reads it twice */
+		swap(a[i - 1], a[j]);
+	}
+}
+
+/*
+ * The sg_table case's segments: 2048 of 4K, the pages of a fake 8 MiB of
+ * memory in shuffled order, so that no two neighbours merge.
+ */
+static void bench_sgt_init(struct bench *b, struct rnd_state *rnd)
+{
+	unsigned int i, n = SGT_SIZE / SZ_4K;
+	struct scatterlist *sg;
+	u32 *page;
+
+	page = kunit_kmalloc_array(b->test, n, sizeof(*page), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(b->test, page);
+	for (i = 0; i < n; i++)
+		page[i] = i;
+	bench_shuffle(page, n, rnd);
+	KUNIT_ASSERT_EQ(b->test, sg_alloc_table(&b->sgt, n, GFP_KERNEL), 0);
+	for_each_sgtable_sg(&b->sgt, sg, i) {
+		sg->length = SZ_4K;
+		sg_dma_address(sg) = BENCH_PADDR + (u64)page[i] * SZ_4K;
+		sg_dma_len(sg) = SZ_4K;
+	}
+	kunit_kfree(b->test, page);
+}
+
+/*
+ * The sparse case's IOVAs: SPARSE_PAGES distinct 64K slots of the 1 GiB
+ * at BENCH_IOVA, in shuffled order to map, in another to unmap.
+ */
+static void bench_sparse_init(struct bench *b, struct rnd_state *rnd)
+{
+	unsigned int i, o;
+	u32 *slot;
+
+	slot = kunit_kmalloc_array(b->test, SPARSE_SLOTS, sizeof(*slot),
+				   GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(b->test, slot);
+	for (o = 0; o < 2; o++) {
+		b->sparse[o] = kvmalloc_array(SPARSE_PAGES, sizeof(u64),
+					      GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(b->test, b->sparse[o]);
+	}
+	for (i = 0; i < SPARSE_SLOTS; i++)
+		slot[i] = i;
+	/* The first SPARSE_PAGES slots of a shuffle, then those reshuffled. */
+	for (o = 0; o < 2; o++) {
+		bench_shuffle(slot, o ? SPARSE_PAGES : SPARSE_SLOTS, rnd);
+		for (i = 0; i < SPARSE_PAGES; i++)
+			b->sparse[o][i] = BENCH_IOVA + (u64)slot[i] * SZ_64K;
+	}
+	kunit_kfree(b->test, slot);
+}
+
+/* Undo bench_case_init(): the case's tables and what its steps read. */
 static void bench_case_free(void *data)
 {
 	struct bench *b = data;
@@ -351,9 +625,14 @@ static void bench_case_free(void *data)
 	free_io_pgtable_ops(b->theirs);
 	b->ours = NULL;
 	b->theirs = NULL;
+	sg_free_table(&b->sgt);
+	kvfree(b->sparse[0]);
+	kvfree(b->sparse[1]);
+	b->sparse[0] = NULL;
+	b->sparse[1] = NULL;
 }
 
-/* Allocate @c's tables, untimed. */
+/* Allocate @c's tables and what its steps read, untimed. */
 static void bench_case_init(struct bench *b, const struct bench_case *c)
 {
 	const struct bench_tables *t = &bench_tables[c->tables];
@@ -362,6 +641,7 @@ static void bench_case_init(struct bench *b, const struct bench_case *c)
 		.ias = 48,
 		.oas = t->oas,
 		.coherent_walk = true,
+		.tlb = t->counted_tlb ? &bench_ours_tlb : NULL,
 		.iommu_dev = b->dev,
 	};
 	struct io_pgtable_cfg kcfg = {
@@ -369,14 +649,22 @@ static void bench_case_init(struct bench *b, const struct bench_case *c)
 		.ias = 48,
 		.oas = t->oas,
 		.coherent_walk = true,
+		.tlb = t->counted_tlb ? &bench_theirs_tlb : NULL,
 		.iommu_dev = b->dev,
 	};
+	struct rnd_state rnd;
 
+	memset(b->tlb, 0, sizeof(b->tlb));
 	KUNIT_ASSERT_EQ(b->test, kunit_add_action_or_reset(b->test,
 							   bench_case_free, b), 0);
 	b->ours = iopgtable_alloc_ops(t->ours, &cfg, b);
 	b->theirs = alloc_io_pgtable_ops(t->theirs, &kcfg, b);
 	KUNIT_ASSERT_FALSE(b->test, IS_ERR_OR_NULL(b->ours) || !b->theirs);
+	prandom_seed_state(&rnd, BENCH_SEED);
+	if (c->kind == BENCH_SGTABLE)
+		bench_sgt_init(b, &rnd);
+	else if (c->kind == BENCH_SPARSE)
+		bench_sparse_init(b, &rnd);
 }
 
 /* What @lib translates @iova to. */
@@ -384,6 +672,43 @@ static u64 bench_phys(struct bench *b, int lib, u64 iova)
 {
 	return lib == OURS ? b->ours->iova_to_phys(b->ours, iova) :
 	       b->theirs->iova_to_phys(b->theirs, iova);
+}
+
+/*
+ * How many of the sg_table's pages @lib does not translate as it should:
+ * to their segment if @mapped, else to nothing.
+ */
+static unsigned int bench_sgt_wrong(struct bench *b, int lib, bool mapped)
+{
+	unsigned int i, wrong = 0;
+	struct scatterlist *sg;
+	u64 iova = BENCH_IOVA;
+
+	for_each_sgtable_dma_sg(&b->sgt, sg, i) {
+		wrong += bench_phys(b, lib, iova) !=
+			 (mapped ? sg_dma_address(sg) : 0);
+		iova += sg_dma_len(sg);
+	}
+	return wrong;
+}
+
+/*
+ * How many of the sparse pages @lib does not translate as it should: to
+ * bench_sparse_paddr() if @mapped, else to nothing; the 4K after each is
+ * a hole either way.
+ */
+static unsigned int bench_sparse_wrong(struct bench *b, int lib, bool mapped)
+{
+	unsigned int i, wrong = 0;
+
+	for (i = 0; i < SPARSE_PAGES; i++) {
+		u64 iova = b->sparse[0][i];
+
+		wrong += bench_phys(b, lib, iova) !=
+			 (mapped ? bench_sparse_paddr(iova) : 0) ||
+			 bench_phys(b, lib, iova + SZ_4K);
+	}
+	return wrong;
 }
 
 /* Both libraries translate @iova to @want, or to nothing if @want is 0. */
@@ -395,24 +720,71 @@ static void bench_expect_phys(struct bench *b, u64 iova, u64 want)
 
 /*
  * Check once, untimed, that a step of @c does on both libraries what the
- * row says: what it maps translates and its unmap leaves holes. Leaves the
- * tables empty.
+ * row says: what it maps translates, its unmap leaves holes, and the
+ * gather case's unmap calls tlb_add_page once per page and no other
+ * callback. Leaves the tables empty.
  */
 static void bench_check_step(struct bench *b, const struct bench_case *c)
 {
+	bool counted = bench_tables[c->tables].counted_tlb;
 	u64 last = (u64)(c->count - 1) * c->pgsize;
 	int lib;
 
-	if (c->kind != BENCH_MAP_UNMAP)
-		return;
-	for (lib = 0; lib < 2; lib++)
-		bench_map_pages(b, c, lib, BENCH_IOVA);
-	bench_expect_phys(b, BENCH_IOVA, BENCH_PADDR);
-	bench_expect_phys(b, BENCH_IOVA + last, BENCH_PADDR + last);
-	b->ours->unmap_pages(b->ours, BENCH_IOVA, c->pgsize, c->count, NULL);
-	theirs_unmap(b->theirs, BENCH_IOVA, c->pgsize, c->count);
-	bench_expect_phys(b, BENCH_IOVA, 0);
-	bench_expect_phys(b, BENCH_IOVA + last, 0);
+	switch (c->kind) {
+	case BENCH_MAP_UNMAP:
+	case BENCH_UNMAP_GATHER:
+		for (lib = 0; lib < 2; lib++)
+			bench_map_pages(b, c, lib, BENCH_IOVA);
+		bench_expect_phys(b, BENCH_IOVA, BENCH_PADDR);
+		bench_expect_phys(b, BENCH_IOVA + last, BENCH_PADDR + last);
+		memset(b->tlb, 0, sizeof(b->tlb));
+		for (lib = 0; lib < 2; lib++) {
+			if (c->kind == BENCH_UNMAP_GATHER)
+				bench_unmap_gather(b, c, lib, BENCH_IOVA);
+			else if (lib == OURS)
+				b->ours->unmap_pages(b->ours, BENCH_IOVA,
+						     c->pgsize, c->count, NULL);
+			else
+				theirs_unmap(b->theirs, BENCH_IOVA, c->pgsize,
+					     c->count, NULL);
+		}
+		bench_expect_phys(b, BENCH_IOVA, 0);
+		bench_expect_phys(b, BENCH_IOVA + last, 0);
+		for (lib = 0; counted && lib < 2; lib++) {
+			KUNIT_EXPECT_EQ_MSG(b->test, b->tlb[lib].add_page,
+					    c->count, "%s", bench_lib_name[lib]);
+			KUNIT_EXPECT_EQ_MSG(b->test, b->tlb[lib].flush_walk, 0,
+					    "%s", bench_lib_name[lib]);
+			KUNIT_EXPECT_EQ_MSG(b->test, b->tlb[lib].flush_all, 0,
+					    "%s", bench_lib_name[lib]);
+		}
+		break;
+	case BENCH_SGTABLE:
+		for (lib = 0; lib < 2; lib++) {
+			KUNIT_ASSERT_EQ(b->test, bench_sgt_map(b, lib), 0);
+			KUNIT_EXPECT_EQ_MSG(b->test, bench_sgt_wrong(b, lib, true),
+					    0, "%s", bench_lib_name[lib]);
+			bench_sgt_unmap(b, lib);
+			KUNIT_EXPECT_EQ_MSG(b->test, bench_sgt_wrong(b, lib, false),
+					    0, "%s", bench_lib_name[lib]);
+		}
+		break;
+	case BENCH_SPARSE:
+		for (lib = 0; lib < 2; lib++) {
+			KUNIT_EXPECT_EQ_MSG(b->test, bench_sparse_map(b, lib),
+					    0, "%s", bench_lib_name[lib]);
+			KUNIT_EXPECT_EQ_MSG(b->test,
+					    bench_sparse_wrong(b, lib, true), 0,
+					    "%s", bench_lib_name[lib]);
+			bench_sparse_unmap(b, lib);
+			KUNIT_EXPECT_EQ_MSG(b->test,
+					    bench_sparse_wrong(b, lib, false), 0,
+					    "%s", bench_lib_name[lib]);
+		}
+		break;
+	default:
+		break;
+	}
 }
 
 static void bench_run_case(struct bench *b, const struct bench_case *c)
@@ -468,9 +840,13 @@ static void bench_run_case(struct bench *b, const struct bench_case *c)
 
 	if (c->kind == BENCH_IOVA_TO_PHYS) {
 		b->ours->unmap_pages(b->ours, BENCH_IOVA, SZ_4K, c->count, NULL);
-		theirs_unmap(b->theirs, BENCH_IOVA, SZ_4K, c->count);
+		theirs_unmap(b->theirs, BENCH_IOVA, SZ_4K, c->count, NULL);
 	}
 	kunit_release_action(b->test, bench_case_free, b);
+	/* Each library flushed the TLB once, when its table was freed. */
+	for (lib = 0; bench_tables[c->tables].counted_tlb && lib < 2; lib++)
+		KUNIT_EXPECT_EQ_MSG(b->test, b->tlb[lib].flush_all, 1, "%s",
+				    bench_lib_name[lib]);
 }
 
 /*
