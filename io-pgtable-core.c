@@ -238,6 +238,11 @@ static size_t iopgtable_pick_pgsize(const struct iopgtable *iop, u64 iova,
 	unsigned int lg2, next_lg2;
 	u64 next, to_next;
 
+	/* One page of the smallest size: a fragmented buffer's usual piece. */
+	if (size <= (bitmap & -bitmap)) {
+		*count = 1;
+		return size;
+	}
 	if (fls64(size) <= BITS_PER_LONG)
 		sizes &= GENMASK(fls64(size) - 1, 0);
 	if (addr_merge && __ffs64(addr_merge) < BITS_PER_LONG)
@@ -263,8 +268,9 @@ static size_t iopgtable_pick_pgsize(const struct iopgtable *iop, u64 iova,
 
 /*
  * Map [iova, iova + size) to paddr in the largest pages that fit, with new
- * tables from @pa when set, else allocated with @gfp. On failure *@mapped
- * says how far it got; the caller unwinds.
+ * tables from @pa when set, else allocated with @gfp. The caller checked the
+ * run with iopgtable_check_run(). On failure *@mapped says how far it got;
+ * the caller unwinds.
  */
 static int iopgtable_map_run(struct iopgtable *iop, u64 iova, u64 paddr,
 			     u64 size, int prot, gfp_t gfp,
@@ -275,10 +281,16 @@ static int iopgtable_map_run(struct iopgtable *iop, u64 iova, u64 paddr,
 		int ret;
 
 		pgsize = iopgtable_pick_pgsize(iop, iova, paddr, size, &pgcount);
-		if (pa)
-			ret = iopgtable_map_pages_with(iop, iova, paddr, pgsize,
-						       pgcount, prot, gfp, pa,
-						       &done, iop->format->map);
+		/*
+		 * The run is checked: the format's map, unless the ops are
+		 * not the library's own (a wrapper's), called as a driver's
+		 * loop would call them.
+		 */
+		if (pa || iop->ops.map_pages == iop->format->map_pages)
+			ret = iopgtable_map_pages_checked(iop, iova, paddr,
+							  pgsize, pgcount, prot,
+							  gfp, pa, &done,
+							  iop->format->map);
 		else
 			ret = iop->ops.map_pages(&iop->ops, iova, paddr, pgsize,
 						 pgcount, prot, gfp, &done);
@@ -316,8 +328,9 @@ static void iopgtable_undo(struct iopgtable *iop, u64 iova, u64 mapped)
 }
 
 /* Common checks of the range helpers; -EINVAL or -ERANGE, else 0. */
-static int iopgtable_check_run(struct iopgtable *iop, u64 iova, u64 paddr,
-			       u64 size, int prot)
+static __always_inline int iopgtable_check_run(struct iopgtable *iop,
+					       u64 iova, u64 paddr, u64 size,
+					       int prot)
 {
 	size_t min = iopgtable_min_pgsize(iop);
 
@@ -405,11 +418,11 @@ EXPORT_SYMBOL_GPL(iopgtable_unmap);
  * Walk the DMA segments of @sgt from @offset for @size bytes, calling @fn on
  * each piece with its IOVA. Stops at the first error.
  */
-static int iopgtable_visit_sg_pieces(struct sg_table *sgt, u64 iova,
-				     u64 offset, u64 size,
-				     int (*fn)(struct iopgtable *iop, u64 iova,
-					       u64 paddr, u64 len, void *arg),
-				     struct iopgtable *iop, void *arg)
+static __always_inline int
+iopgtable_visit_sg_pieces(struct sg_table *sgt, u64 iova, u64 offset, u64 size,
+			  int (*fn)(struct iopgtable *iop, u64 iova, u64 paddr,
+				    u64 len, void *arg),
+			  struct iopgtable *iop, void *arg)
 {
 	struct scatterlist *sg;
 	unsigned int i;

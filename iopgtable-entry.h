@@ -83,21 +83,37 @@ static inline bool iopgtable_prot_ok(int prot)
 }
 
 /*
- * map_pages: the contract's checks, then @map (the format's) with new tables
- * from @pa when set, else allocated with @gfp; traced.
+ * map_pages of arguments the caller has checked against the contract: @map
+ * (the format's) with new tables from @pa when set, else allocated with
+ * @gfp; traced.
  */
+static __always_inline int
+iopgtable_map_pages_checked(struct iopgtable *iop, u64 iova,
+			    phys_addr_t paddr, size_t pgsize, size_t pgcount,
+			    int prot, gfp_t gfp, struct iopgtable_prealloc *pa,
+			    size_t *mapped, iopgtable_map_fn map)
+{
+	size_t before = 0;
+	int ret;
+
+	if (trace_iopgtable_map_enabled())
+		before = *mapped;
+	ret = map(iop, iova, paddr, __ffs(pgsize), pgcount, prot, gfp, pa,
+		  mapped);
+	trace_iopgtable_map(&iop->ops, iova, paddr, pgsize, pgcount, prot, ret,
+			    *mapped - before);
+	return ret;
+}
+
+/* map_pages: the contract's checks, then as iopgtable_map_pages_checked(). */
 static __always_inline int
 iopgtable_map_pages_with(struct iopgtable *iop, u64 iova, phys_addr_t paddr,
 			 size_t pgsize, size_t pgcount, int prot, gfp_t gfp,
 			 struct iopgtable_prealloc *pa, size_t *mapped,
 			 iopgtable_map_fn map)
 {
-	size_t before = 0;
 	u64 size;
 	int ret;
-
-	if (trace_iopgtable_map_enabled())
-		before = *mapped;
 
 	if (!pgcount || !iopgtable_pgsize_ok(iop, pgsize) ||
 	    ((iova | paddr) & (pgsize - 1)) || !iopgtable_prot_ok(prot))
@@ -105,13 +121,14 @@ iopgtable_map_pages_with(struct iopgtable *iop, u64 iova, phys_addr_t paddr,
 	else if (!iopgtable_pages_size(pgsize, pgcount, &size))
 		ret = -ERANGE;
 	else
-		ret = iopgtable_check_range(iop, iova, paddr, size) ?:
-		      map(iop, iova, paddr, __ffs(pgsize), pgcount, prot, gfp,
-			  pa, mapped);
-
-	trace_iopgtable_map(&iop->ops, iova, paddr, pgsize, pgcount, prot, ret,
-			    *mapped - before);
-	return ret;
+		ret = iopgtable_check_range(iop, iova, paddr, size);
+	if (ret) {
+		trace_iopgtable_map(&iop->ops, iova, paddr, pgsize, pgcount,
+				    prot, ret, 0);
+		return ret;
+	}
+	return iopgtable_map_pages_checked(iop, iova, paddr, pgsize, pgcount,
+					   prot, gfp, pa, mapped, map);
 }
 
 /* unmap_pages: the contract's checks, then @unmap (the format's); traced. */
