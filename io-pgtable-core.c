@@ -28,6 +28,7 @@
 
 EXPORT_TRACEPOINT_SYMBOL_GPL(iopgtable_map);
 EXPORT_TRACEPOINT_SYMBOL_GPL(iopgtable_unmap);
+EXPORT_TRACEPOINT_SYMBOL_GPL(iopgtable_unmap_split);
 EXPORT_TRACEPOINT_SYMBOL_GPL(iopgtable_table_alloc);
 EXPORT_TRACEPOINT_SYMBOL_GPL(iopgtable_table_free);
 
@@ -996,6 +997,27 @@ int iopgtable_map_sgtable_prealloc(struct iopgtable_ops *ops, u64 iova,
 }
 EXPORT_SYMBOL_GPL(iopgtable_map_sgtable_prealloc);
 
+/*
+ * Split the blocks crossing either end of [iova, iova + size): 0, -EINVAL
+ * for the bad arguments of iopgtable_unmap_split(), or -ENOMEM.
+ */
+static int iopgtable_split_ends(struct iopgtable *iop, u64 iova, size_t size,
+				struct iopgtable_prealloc *pa)
+{
+	size_t min = iopgtable_min_pgsize(iop);
+	gfp_t gfp = pa ? 0 : GFP_KERNEL;
+	int ret;
+
+	if (!size || ((iova | size) & (min - 1)) ||
+	    !iopgtable_iova_ok(iop, iova, size))
+		return -EINVAL;
+	ret = iop->format->split(iop, iova, gfp, pa);
+	/* Nothing crosses the end of the input range. */
+	if (ret || iova + size - 1 == iop->iova_last)
+		return ret;
+	return iop->format->split(iop, iova + size, gfp, pa);
+}
+
 /**
  * iopgtable_unmap_split() - unmap a range, splitting blocks across its ends
  * @ops: the table.
@@ -1032,19 +1054,18 @@ size_t iopgtable_unmap_split(struct iopgtable_ops *ops, u64 iova, size_t size,
 			     struct iopgtable_gather *gather)
 {
 	struct iopgtable *iop = to_iopgtable(ops);
-	size_t min = iopgtable_min_pgsize(iop);
-	gfp_t gfp = pa ? 0 : GFP_KERNEL;
+	unsigned int held = pa ? pa->count : 0;
+	size_t unmapped = 0;
+	int ret;
 
-	if (!size || ((iova | size) & (min - 1)) ||
-	    !iopgtable_iova_ok(iop, iova, size))
-		return 0;
-	if (iop->format->split(iop, iova, gfp, pa))
-		return 0;
-	/* Nothing crosses the end of the input range. */
-	if (iova + size - 1 != iop->iova_last &&
-	    iop->format->split(iop, iova + size, gfp, pa))
-		return 0;
-	return iopgtable_unmap(ops, iova, size, gather);
+	ret = iopgtable_split_ends(iop, iova, size, pa);
+	if (!ret)
+		unmapped = iopgtable_unmap(ops, iova, size, gather);
+	trace_iopgtable_unmap_split(ops, iova, size, pa,
+				    pa ? held - pa->count : 0, ret, unmapped,
+				    ret == -EINVAL ||
+				    (!ret && unmapped != size));
+	return unmapped;
 }
 EXPORT_SYMBOL_GPL(iopgtable_unmap_split);
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Tracepoints of iopgtable: every map_pages and unmap_pages call with its
- * outcome, and every table allocated or freed.
+ * outcome, every iopgtable_unmap_split() with what its splits took, and
+ * every table allocated or freed.
  *
  * No TRACE_INCLUDE_PATH: Kbuild puts this folder's include/ on the include
  * path, in a kernel tree and out of tree alike, so define_trace.h finds
@@ -70,6 +71,49 @@ TRACE_EVENT(iopgtable_unmap,
 	    TP_printk("ops=%p iova=%#llx pgsize=%#zx pgcount=%zu unmapped=%#zx%s",
 		      __entry->ops, __entry->iova, __entry->pgsize,
 		      __entry->pgcount, __entry->unmapped,
+		      __entry->broken ? " broken" : "")
+);
+
+/*
+ * An iopgtable_unmap_split() call, after the iopgtable_unmap event of the
+ * unmap it made, if it made one.
+ * @size: the bytes asked for.
+ * @pa: the reservation given, NULL for none.
+ * @split_tables: tables the splits took from @pa and installed (a table
+ *	that lost the race to be installed went back and is not counted); 0
+ *	when @pa is NULL: the tables allocated then are iopgtable_table_alloc
+ *	events, with their level, just before.
+ * @ret: 0; -EINVAL for bad arguments; -ENOMEM when a split could not get
+ *	a table, and nothing was unmapped.
+ * @unmapped: the bytes unmapped, what the call returned.
+ * @broken: the caller broke the contract: bad arguments (-EINVAL), or a
+ *	range that breaks the unmap rule (a hole), so that less than @size
+ *	was unmapped; not for -ENOMEM.
+ */
+TRACE_EVENT(iopgtable_unmap_split,
+	    TP_PROTO(const void *ops, u64 iova, size_t size, const void *pa,
+		     unsigned int split_tables, int ret, size_t unmapped,
+		     bool broken),
+	    TP_ARGS(ops, iova, size, pa, split_tables, ret, unmapped, broken),
+	    TP_STRUCT__entry(__field(const void *, ops)
+			     __field(u64, iova)
+			     __field(size_t, size)
+			     __field(const void *, pa)
+			     __field(unsigned int, split_tables)
+			     __field(int, ret)
+			     __field(size_t, unmapped)
+			     __field(bool, broken)),
+	    TP_fast_assign(__entry->ops = ops;
+			   __entry->iova = iova;
+			   __entry->size = size;
+			   __entry->pa = pa;
+			   __entry->split_tables = split_tables;
+			   __entry->ret = ret;
+			   __entry->unmapped = unmapped;
+			   __entry->broken = broken;),
+	    TP_printk("ops=%p iova=%#llx size=%#zx pa=%p split_tables=%u ret=%d unmapped=%#zx%s",
+		      __entry->ops, __entry->iova, __entry->size, __entry->pa,
+		      __entry->split_tables, __entry->ret, __entry->unmapped,
 		      __entry->broken ? " broken" : "")
 );
 
