@@ -29,6 +29,8 @@
 EXPORT_TRACEPOINT_SYMBOL_GPL(iopgtable_map);
 EXPORT_TRACEPOINT_SYMBOL_GPL(iopgtable_unmap);
 EXPORT_TRACEPOINT_SYMBOL_GPL(iopgtable_unmap_split);
+EXPORT_TRACEPOINT_SYMBOL_GPL(iopgtable_prealloc_prepare);
+EXPORT_TRACEPOINT_SYMBOL_GPL(iopgtable_prealloc_release);
 EXPORT_TRACEPOINT_SYMBOL_GPL(iopgtable_table_alloc);
 EXPORT_TRACEPOINT_SYMBOL_GPL(iopgtable_table_free);
 
@@ -686,6 +688,7 @@ static int iopgtable_prealloc_fill(struct iopgtable *iop,
 		pa->tables[pa->count++] = table;
 		pa->ops = &iop->ops;
 	}
+	pa->added += pa->count - count;
 	return 0;
 }
 
@@ -746,16 +749,22 @@ int iopgtable_prealloc_map(struct iopgtable_ops *ops,
 {
 	struct iopgtable *iop = to_iopgtable(ops);
 	struct iopgtable_tally t = { .iop = iop };
+	unsigned int held = pa->count;
 	int ret;
 
 	ret = iopgtable_check_reserve(iop, iova, size);
 	if (ret)
-		return ret;
+		goto out;
 
 	iopgtable_tally_split(&t, iova, iova);
 	iopgtable_tally(&t, iop->table_spans, iova, size);
 	iopgtable_tally_split(&t, iova + size - 1, iova + size);
-	return iopgtable_prealloc_fill(iop, pa, t.tables, gfp);
+	ret = iopgtable_prealloc_fill(iop, pa, t.tables, gfp);
+out:
+	trace_iopgtable_prealloc_prepare(ops, pa, IOPGTABLE_PREALLOC_MAP, iova,
+					 size, pa->count - held, pa->count,
+					 ret);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(iopgtable_prealloc_map);
 
@@ -816,22 +825,30 @@ int iopgtable_prealloc_map_sgtable(struct iopgtable_ops *ops,
 	struct iopgtable *iop = to_iopgtable(ops);
 	struct iopgtable_sg_map m = { .prot = IOPGTABLE_READ };
 	struct iopgtable_tally t = { .iop = iop };
-	int ret;
+	unsigned int held = pa->count;
+	int ret = -EINVAL;
 
 	if (!size || !sgt)
-		return -EINVAL;
+		goto out;
+	ret = -ERANGE;
 	if (size > SIZE_MAX)
-		return -ERANGE;
+		goto out;
 	ret = iopgtable_visit_sg_pieces(sgt, iova, offset, size,
 					iopgtable_sg_check, iop, &m);
 	if (ret)
-		return ret;
+		goto out;
 
 	iopgtable_tally_split(&t, iova, iova);
 	iopgtable_visit_sg_pieces(sgt, iova, offset, size, iopgtable_sg_tally,
 				  iop, &t);
 	iopgtable_tally_split(&t, iova + size - 1, iova + size);
-	return iopgtable_prealloc_fill(iop, pa, t.tables, gfp);
+	ret = iopgtable_prealloc_fill(iop, pa, t.tables, gfp);
+out:
+	trace_iopgtable_prealloc_prepare(ops, pa,
+					 IOPGTABLE_PREALLOC_MAP_SGTABLE, iova,
+					 size, pa->count - held, pa->count,
+					 ret);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(iopgtable_prealloc_map_sgtable);
 
@@ -861,15 +878,21 @@ int iopgtable_prealloc_unmap(struct iopgtable_ops *ops,
 {
 	struct iopgtable *iop = to_iopgtable(ops);
 	struct iopgtable_tally t = { .iop = iop };
+	unsigned int held = pa->count;
 	int ret;
 
 	ret = iopgtable_check_reserve(iop, iova, size);
 	if (ret)
-		return ret;
+		goto out;
 
 	iopgtable_tally_split(&t, iova, iova);
 	iopgtable_tally_split(&t, iova + size - 1, iova + size);
-	return iopgtable_prealloc_fill(iop, pa, t.tables, gfp);
+	ret = iopgtable_prealloc_fill(iop, pa, t.tables, gfp);
+out:
+	trace_iopgtable_prealloc_prepare(ops, pa, IOPGTABLE_PREALLOC_UNMAP,
+					 iova, size, pa->count - held,
+					 pa->count, ret);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(iopgtable_prealloc_unmap);
 
@@ -901,6 +924,8 @@ EXPORT_SYMBOL_GPL(iopgtable_prealloc_count);
 void iopgtable_prealloc_release(struct iopgtable_ops *ops,
 				struct iopgtable_prealloc *pa)
 {
+	trace_iopgtable_prealloc_release(ops, pa, pa->count,
+					 pa->added - pa->count);
 	if (pa->count) {
 		struct iopgtable *iop = to_iopgtable(pa->ops);
 

@@ -181,6 +181,9 @@ struct iopgtable_ops {
  * @count: how many @tables holds.
  * @room: how many @tables has room for.
  * @ops: the page table the tables held were reserved for.
+ * @added: the tables the iopgtable_prealloc_*() calls added since
+ *	iopgtable_prealloc_init() or the last iopgtable_prealloc_release(),
+ *	for the trace event of the release: those not held were taken.
  *
  * Initialise with iopgtable_prealloc_init(), fill with the
  * iopgtable_prealloc_*() calls, run the updates that take from it, then
@@ -193,6 +196,7 @@ struct iopgtable_prealloc {
 	unsigned int count;
 	unsigned int room;
 	struct iopgtable_ops *ops;
+	u64 added;
 };
 
 struct iopgtable_ops *iopgtable_alloc_ops(enum iopgtable_fmt fmt,

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Tracepoints of iopgtable: every map_pages and unmap_pages call with its
- * outcome, every iopgtable_unmap_split() with what its splits took, and
- * every table allocated or freed.
+ * outcome, every iopgtable_unmap_split() with what its splits took, every
+ * reservation prepared and released, and every table allocated or freed.
  *
  * No TRACE_INCLUDE_PATH: Kbuild puts this folder's include/ on the include
  * path, in a kernel tree and out of tree alike, so define_trace.h finds
@@ -17,6 +17,27 @@
 
 #include <linux/tracepoint.h>
 #include <linux/types.h>
+
+#ifndef _TRACE_IOPGTABLE_PREALLOC_CALL
+#define _TRACE_IOPGTABLE_PREALLOC_CALL
+/**
+ * enum iopgtable_prealloc_call - the call an iopgtable_prealloc_prepare
+ *	event reports
+ * @IOPGTABLE_PREALLOC_MAP: iopgtable_prealloc_map().
+ * @IOPGTABLE_PREALLOC_MAP_SGTABLE: iopgtable_prealloc_map_sgtable().
+ * @IOPGTABLE_PREALLOC_UNMAP: iopgtable_prealloc_unmap().
+ */
+enum iopgtable_prealloc_call {
+	IOPGTABLE_PREALLOC_MAP,
+	IOPGTABLE_PREALLOC_MAP_SGTABLE,
+	IOPGTABLE_PREALLOC_UNMAP,
+};
+#endif
+
+/* Exported to user space, so that trace-cmd and perf print the names. */
+TRACE_DEFINE_ENUM(IOPGTABLE_PREALLOC_MAP);
+TRACE_DEFINE_ENUM(IOPGTABLE_PREALLOC_MAP_SGTABLE);
+TRACE_DEFINE_ENUM(IOPGTABLE_PREALLOC_UNMAP);
 
 /*
  * @ops is the &struct iopgtable_ops the driver holds, printed hashed as
@@ -115,6 +136,69 @@ TRACE_EVENT(iopgtable_unmap_split,
 		      __entry->ops, __entry->iova, __entry->size, __entry->pa,
 		      __entry->split_tables, __entry->ret, __entry->unmapped,
 		      __entry->broken ? " broken" : "")
+);
+
+/*
+ * An iopgtable_prealloc_map(), iopgtable_prealloc_map_sgtable() or
+ * iopgtable_prealloc_unmap() call (@call) on the reservation @pa, for
+ * [@iova, @iova + @size), after its iopgtable_table_alloc events.
+ * @added: the tables it added (0 unless @ret is 0: all or nothing).
+ * @held: the tables @pa holds now, as iopgtable_prealloc_count() says.
+ * @ret: what the call returned.
+ */
+TRACE_EVENT(iopgtable_prealloc_prepare,
+	    TP_PROTO(const void *ops, const void *pa, int call, u64 iova,
+		     u64 size, unsigned int added, unsigned int held, int ret),
+	    TP_ARGS(ops, pa, call, iova, size, added, held, ret),
+	    TP_STRUCT__entry(__field(const void *, ops)
+			     __field(const void *, pa)
+			     __field(int, call)
+			     __field(u64, iova)
+			     __field(u64, size)
+			     __field(unsigned int, added)
+			     __field(unsigned int, held)
+			     __field(int, ret)),
+	    TP_fast_assign(__entry->ops = ops;
+			   __entry->pa = pa;
+			   __entry->call = call;
+			   __entry->iova = iova;
+			   __entry->size = size;
+			   __entry->added = added;
+			   __entry->held = held;
+			   __entry->ret = ret;),
+	    TP_printk("ops=%p pa=%p call=%s iova=%#llx size=%#llx added=%u held=%u ret=%d",
+		      __entry->ops, __entry->pa,
+		      __print_symbolic(__entry->call,
+				       { IOPGTABLE_PREALLOC_MAP, "map" },
+				       { IOPGTABLE_PREALLOC_MAP_SGTABLE,
+					 "map_sgtable" },
+				       { IOPGTABLE_PREALLOC_UNMAP, "unmap" }),
+		      __entry->iova, __entry->size, __entry->added,
+		      __entry->held, __entry->ret)
+);
+
+/*
+ * An iopgtable_prealloc_release() of @pa, before the iopgtable_table_free
+ * events (at level 4) of the tables it gives back.
+ * @unused: the tables given back unused, freed now.
+ * @taken: the tables the running calls took from @pa and kept since it
+ *	was initialised or last released.
+ */
+TRACE_EVENT(iopgtable_prealloc_release,
+	    TP_PROTO(const void *ops, const void *pa, unsigned int unused,
+		     u64 taken),
+	    TP_ARGS(ops, pa, unused, taken),
+	    TP_STRUCT__entry(__field(const void *, ops)
+			     __field(const void *, pa)
+			     __field(unsigned int, unused)
+			     __field(u64, taken)),
+	    TP_fast_assign(__entry->ops = ops;
+			   __entry->pa = pa;
+			   __entry->unused = unused;
+			   __entry->taken = taken;),
+	    TP_printk("ops=%p pa=%p unused=%u taken=%llu",
+		      __entry->ops, __entry->pa, __entry->unused,
+		      __entry->taken)
 );
 
 DECLARE_EVENT_CLASS(iopgtable_table,
