@@ -2,7 +2,7 @@
 /*
  * KUnit suite for seeing inside a table: iopgtable_walk() against the
  * independent walker of test-util.c, the decoded print of a walk, the dump
- * that debugfs shows, parsed back, and the tracepoints, counted.
+ * that debugfs shows, parsed back, and the tracepoints, counted and read.
  */
 
 #include <kunit/test.h>
@@ -709,6 +709,278 @@ static void walk_test_tracepoints(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tr->unmaps, 3U);
 }
 
+/* The last event of each kind, and counts, of the reservation events. */
+struct walk_trace_pa {
+	unsigned int prepares, splits, releases;
+	unsigned int allocs[5], frees[5];
+	struct {
+		const void *ops, *pa;
+		int call, ret;
+		u64 iova, size;
+		unsigned int added, held;
+	} prepare;
+	struct {
+		const void *ops, *pa;
+		u64 iova;
+		size_t size, unmapped;
+		unsigned int split_tables;
+		int ret;
+		bool broken;
+	} split;
+	struct {
+		const void *ops, *pa;
+		unsigned int unused;
+		u64 taken;
+	} release;
+};
+
+static void walk_trace_prepare(void *data, const void *ops, const void *pa,
+			       int call, u64 iova, u64 size, unsigned int added,
+			       unsigned int held, int ret)
+{
+	struct walk_trace_pa *tr = data;
+
+	tr->prepares++;
+	tr->prepare.ops = ops;
+	tr->prepare.pa = pa;
+	tr->prepare.call = call;
+	tr->prepare.iova = iova;
+	tr->prepare.size = size;
+	tr->prepare.added = added;
+	tr->prepare.held = held;
+	tr->prepare.ret = ret;
+}
+
+static void walk_trace_split(void *data, const void *ops, u64 iova,
+			     size_t size, const void *pa,
+			     unsigned int split_tables, int ret,
+			     size_t unmapped, bool broken)
+{
+	struct walk_trace_pa *tr = data;
+
+	tr->splits++;
+	tr->split.ops = ops;
+	tr->split.iova = iova;
+	tr->split.size = size;
+	tr->split.pa = pa;
+	tr->split.split_tables = split_tables;
+	tr->split.ret = ret;
+	tr->split.unmapped = unmapped;
+	tr->split.broken = broken;
+}
+
+static void walk_trace_release(void *data, const void *ops, const void *pa,
+			       unsigned int unused, u64 taken)
+{
+	struct walk_trace_pa *tr = data;
+
+	tr->releases++;
+	tr->release.ops = ops;
+	tr->release.pa = pa;
+	tr->release.unused = unused;
+	tr->release.taken = taken;
+}
+
+static void walk_trace_pa_alloc(void *data, const void *ops,
+				unsigned int level, u64 paddr, size_t size)
+{
+	struct walk_trace_pa *tr = data;
+
+	if (level < ARRAY_SIZE(tr->allocs))
+		tr->allocs[level]++;
+}
+
+static void walk_trace_pa_free(void *data, const void *ops,
+			       unsigned int level, u64 paddr, size_t size)
+{
+	struct walk_trace_pa *tr = data;
+
+	if (level < ARRAY_SIZE(tr->frees))
+		tr->frees[level]++;
+}
+
+static void walk_trace_pa_unregister(void *data)
+{
+	unregister_trace_iopgtable_prealloc_prepare(walk_trace_prepare, data);
+	unregister_trace_iopgtable_unmap_split(walk_trace_split, data);
+	unregister_trace_iopgtable_prealloc_release(walk_trace_release, data);
+	unregister_trace_iopgtable_table_alloc(walk_trace_pa_alloc, data);
+	unregister_trace_iopgtable_table_free(walk_trace_pa_free, data);
+	tracepoint_synchronize_unregister();
+}
+
+static void walk_expect_split(struct kunit *test, struct walk_trace_pa *tr,
+			      unsigned int splits, u64 iova, size_t size,
+			      const void *pa, unsigned int split_tables,
+			      int ret, size_t unmapped, bool broken)
+{
+	KUNIT_EXPECT_EQ(test, tr->splits, splits);
+	KUNIT_EXPECT_EQ(test, tr->split.iova, iova);
+	KUNIT_EXPECT_EQ(test, tr->split.size, size);
+	KUNIT_EXPECT_PTR_EQ(test, tr->split.pa, pa);
+	KUNIT_EXPECT_EQ(test, tr->split.split_tables, split_tables);
+	KUNIT_EXPECT_EQ(test, tr->split.ret, ret);
+	KUNIT_EXPECT_EQ(test, tr->split.unmapped, unmapped);
+	KUNIT_EXPECT_EQ(test, tr->split.broken, broken);
+}
+
+static void walk_expect_prepare(struct kunit *test, struct walk_trace_pa *tr,
+				unsigned int prepares, int call, u64 iova,
+				u64 size, unsigned int added,
+				const struct iopgtable_prealloc *pa, int ret)
+{
+	KUNIT_EXPECT_EQ(test, tr->prepares, prepares);
+	KUNIT_EXPECT_PTR_EQ(test, tr->prepare.pa, (const void *)pa);
+	KUNIT_EXPECT_EQ(test, tr->prepare.call, call);
+	KUNIT_EXPECT_EQ(test, tr->prepare.iova, iova);
+	KUNIT_EXPECT_EQ(test, tr->prepare.size, size);
+	KUNIT_EXPECT_EQ(test, tr->prepare.added, added);
+	KUNIT_EXPECT_EQ(test, tr->prepare.held, iopgtable_prealloc_count(pa));
+	KUNIT_EXPECT_EQ(test, tr->prepare.ret, ret);
+}
+
+/*
+ * A reservation prepared, mapped from, split from and released, and the
+ * splits that fail, counted and read through probes (S1, 4K granule, ias
+ * 48: tables at levels 1 to 3 below the root).
+ */
+static void walk_test_tracepoints_prealloc(struct kunit *test)
+{
+	struct iopgtable_cfg cfg = iopgtable_test_cfg(IOPGTABLE_ARM_64_LPAE_S1);
+	const u64 base = SZ_1G;
+	struct iopgtable_test_table *t;
+	struct iopgtable_prealloc pa;
+	struct walk_trace_pa *tr;
+
+	if (!IS_ENABLED(CONFIG_TRACEPOINTS))
+		kunit_skip(test, "the kernel has no tracepoints");
+	tr = kunit_kzalloc(test, sizeof(*tr), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, tr);
+	t = iopgtable_test_new(test, IOPGTABLE_ARM_64_LPAE_S1, &cfg);
+	KUNIT_ASSERT_EQ(test,
+			register_trace_iopgtable_prealloc_prepare(walk_trace_prepare,
+								  tr),
+			0);
+	KUNIT_ASSERT_EQ(test,
+			register_trace_iopgtable_unmap_split(walk_trace_split,
+							     tr),
+			0);
+	KUNIT_ASSERT_EQ(test,
+			register_trace_iopgtable_prealloc_release(walk_trace_release,
+								  tr),
+			0);
+	KUNIT_ASSERT_EQ(test,
+			register_trace_iopgtable_table_alloc(walk_trace_pa_alloc,
+							     tr),
+			0);
+	KUNIT_ASSERT_EQ(test,
+			register_trace_iopgtable_table_free(walk_trace_pa_free,
+							    tr),
+			0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							walk_trace_pa_unregister,
+							tr),
+			0);
+	iopgtable_prealloc_init(&pa);
+
+	/* A bad size is traced with its errno and nothing added. */
+	KUNIT_EXPECT_EQ(test, iopgtable_prealloc_map(t->ops, &pa, base, 0,
+						     GFP_KERNEL),
+			-EINVAL);
+	walk_expect_prepare(test, tr, 1, IOPGTABLE_PREALLOC_MAP, base, 0, 0,
+			    &pa, -EINVAL);
+	KUNIT_EXPECT_PTR_EQ(test, tr->prepare.ops, (const void *)t->ops);
+
+	/* 2M at 1G: one table per 512G, 1G and 2M span, made at level 4. */
+	KUNIT_EXPECT_EQ(test, iopgtable_prealloc_map(t->ops, &pa, base, SZ_2M,
+						     GFP_KERNEL),
+			0);
+	KUNIT_EXPECT_EQ(test, iopgtable_prealloc_count(&pa), 3U);
+	walk_expect_prepare(test, tr, 2, IOPGTABLE_PREALLOC_MAP, base, SZ_2M, 3,
+			    &pa, 0);
+
+	/* Splitting 4K out of it takes a 1G and a 2M block table at most. */
+	KUNIT_EXPECT_EQ(test, iopgtable_prealloc_unmap(t->ops, &pa,
+						       base + SZ_4K, SZ_4K,
+						       GFP_KERNEL),
+			0);
+	KUNIT_EXPECT_EQ(test, iopgtable_prealloc_count(&pa), 5U);
+	walk_expect_prepare(test, tr, 3, IOPGTABLE_PREALLOC_UNMAP,
+			    base + SZ_4K, SZ_4K, 2, &pa, 0);
+	KUNIT_EXPECT_EQ(test, tr->allocs[4], 5U);
+
+	KUNIT_EXPECT_EQ(test, iopgtable_prealloc_map_sgtable(t->ops, &pa, base,
+							     NULL, 0, SZ_2M,
+							     GFP_KERNEL),
+			-EINVAL);
+	walk_expect_prepare(test, tr, 4, IOPGTABLE_PREALLOC_MAP_SGTABLE, base,
+			    SZ_2M, 0, &pa, -EINVAL);
+
+	/* One 2M block takes the level-1 and level-2 tables. */
+	KUNIT_EXPECT_EQ(test, iopgtable_map_prealloc(t->ops, base, 0x80000000,
+						     SZ_2M, RW, &pa),
+			0);
+	KUNIT_EXPECT_EQ(test, iopgtable_prealloc_count(&pa), 3U);
+
+	/* 4K out of the 2M block: the split takes one table (level 3). */
+	KUNIT_EXPECT_EQ(test, iopgtable_unmap_split(t->ops, base + SZ_4K,
+						    SZ_4K, &pa, NULL),
+			SZ_4K);
+	walk_expect_split(test, tr, 1, base + SZ_4K, SZ_4K, &pa, 1, 0, SZ_4K,
+			  false);
+	KUNIT_EXPECT_PTR_EQ(test, tr->split.ops, (const void *)t->ops);
+	KUNIT_EXPECT_EQ(test, iopgtable_prealloc_count(&pa), 2U);
+	iopgtable_test_expect_mapped(t, base, 0x80000000, SZ_4K);
+	iopgtable_test_expect_unmapped(t, base + SZ_4K, SZ_4K);
+
+	/* Two given back unused, three taken by the map and the split. */
+	iopgtable_prealloc_release(t->ops, &pa);
+	KUNIT_EXPECT_EQ(test, tr->releases, 1U);
+	KUNIT_EXPECT_PTR_EQ(test, tr->release.ops, (const void *)t->ops);
+	KUNIT_EXPECT_PTR_EQ(test, tr->release.pa, (const void *)&pa);
+	KUNIT_EXPECT_EQ(test, tr->release.unused, 2U);
+	KUNIT_EXPECT_EQ(test, tr->release.taken, 3U);
+	KUNIT_EXPECT_EQ(test, tr->frees[4], 2U);
+
+	/* An empty reservation runs short: -ENOMEM, not a broken range. */
+	KUNIT_EXPECT_EQ(test, iopgtable_map(t->ops, base + SZ_2M, 0x80200000,
+					    SZ_2M, RW, GFP_KERNEL),
+			0);
+	KUNIT_EXPECT_EQ(test, iopgtable_unmap_split(t->ops,
+						    base + SZ_2M + SZ_4K,
+						    SZ_4K, &pa, NULL),
+			0);
+	walk_expect_split(test, tr, 2, base + SZ_2M + SZ_4K, SZ_4K, &pa, 0,
+			  -ENOMEM, 0, false);
+
+	/* Without a reservation the split's table is a level-3 allocation. */
+	KUNIT_EXPECT_EQ(test, tr->allocs[3], 0U);
+	KUNIT_EXPECT_EQ(test, iopgtable_unmap_split(t->ops,
+						    base + SZ_2M + SZ_4K,
+						    SZ_4K, NULL, NULL),
+			SZ_4K);
+	walk_expect_split(test, tr, 3, base + SZ_2M + SZ_4K, SZ_4K, NULL, 0,
+			  0, SZ_4K, false);
+	KUNIT_EXPECT_EQ(test, tr->allocs[3], 1U);
+
+	/* A hole breaks the contract, as bad arguments do. */
+	KUNIT_EXPECT_EQ(test, iopgtable_unmap_split(t->ops, SZ_2G, SZ_4K, NULL,
+						    NULL),
+			0);
+	walk_expect_split(test, tr, 4, SZ_2G, SZ_4K, NULL, 0, 0, 0, true);
+	KUNIT_EXPECT_EQ(test, iopgtable_unmap_split(t->ops, base, 0, NULL,
+						    NULL),
+			0);
+	walk_expect_split(test, tr, 5, base, 0, NULL, 0, -EINVAL, 0, true);
+
+	/* The count of taken tables starts again after a release. */
+	iopgtable_prealloc_release(t->ops, &pa);
+	KUNIT_EXPECT_EQ(test, tr->releases, 2U);
+	KUNIT_EXPECT_EQ(test, tr->release.unused, 0U);
+	KUNIT_EXPECT_EQ(test, tr->release.taken, 0U);
+	KUNIT_EXPECT_EQ(test, tr->prepares, 4U);
+}
+
 static struct kunit_case walk_test_cases[] = {
 	KUNIT_CASE_PARAM(walk_test_vs_walker, walk_gen_params),
 	KUNIT_CASE_PARAM(walk_test_print, walk_print_gen_params),
@@ -717,6 +989,7 @@ static struct kunit_case walk_test_cases[] = {
 	KUNIT_CASE(walk_test_dump_empty),
 	KUNIT_CASE(walk_test_debugfs),
 	KUNIT_CASE(walk_test_tracepoints),
+	KUNIT_CASE(walk_test_tracepoints_prealloc),
 	{}
 };
 
