@@ -14,17 +14,31 @@
  * each request the table must translate every page of the window exactly
  * as drm_gpuvm's own VA tree says. Deterministic by the gpuvm_seed module
  * parameter, printed.
+ *
+ * In the case "panthor steps, 4K granule" the steps are Panthor's own:
+ * panthor_gpuva_sm_step_map(), _remap() and _unmap() and the functions they
+ * call, panthor_vm_map_pages() and panthor_vm_unmap_pages() among them,
+ * copied byte for byte from drivers/gpu/drm/panthor/panthor_mmu.c as
+ * contrib/panthor's series converts it. Each copy stands between a begin
+ * and an end "panthor-fit" comment, and the driver-fit lane
+ * (scripts/panthor-fit.sh) fails when one differs from the patched driver.
+ * Around them, a shim has the Panthor structures with the fields the
+ * copies touch, to_panthor_bo() and panthor_vm_flush_range(), which counts
+ * the flushes.
  */
 
 #include <drm/drm_device.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_gem.h>
 #include <drm/drm_gpuvm.h>
+#include <drm/drm_print.h>
+#include <drm/panthor_drm.h>
 #include <kunit/device.h>
 #include <kunit/test.h>
 #include <linux/bitfield.h>
 #include <linux/io.h>
 #include <linux/ktime.h>
+#include <linux/list.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/prandom.h>
@@ -48,6 +62,9 @@ MODULE_PARM_DESC(gpuvm_seed, "seed of the iopgtable_gpuvm_replay requests");
 #define   GV_TYPE_PAGE	3
 #define GV_PTE_OA	GENMASK_ULL(47, 12)
 
+/* Protections are combinations of READ, WRITE, CACHE and NOEXEC. */
+#define GV_PROTS	16
+
 #define RO	IOPGTABLE_READ
 #define RW	(IOPGTABLE_READ | IOPGTABLE_WRITE)
 
@@ -60,12 +77,15 @@ MODULE_PARM_DESC(gpuvm_seed, "seed of the iopgtable_gpuvm_replay requests");
  *	and Panfrost ask for, so that Panthor's count compares.
  * @boundary_lg2: the window is centred on a multiple of 2^@boundary_lg2,
  *	a boundary of the top table level.
+ * @panthor: the steps are the converted Panthor driver's, and the map
+ *	requests carry Panthor's VM_BIND flags.
  */
 struct gv_case {
 	const char *desc;
 	enum iopgtable_fmt fmt;
 	unsigned long sizes;
 	unsigned int boundary_lg2;
+	bool panthor;
 };
 
 static const struct gv_case gv_cases[] = {
@@ -73,6 +93,8 @@ static const struct gv_case gv_cases[] = {
 	{ "arm_64_lpae_s1 16K", IOPGTABLE_ARM_64_LPAE_S1, SZ_16K | SZ_32M, 36 },
 	{ "arm_64_lpae_s1 64K", IOPGTABLE_ARM_64_LPAE_S1, SZ_64K | SZ_512M, 42 },
 	{ "mali_lpae 4K", IOPGTABLE_ARM_MALI_LPAE, SZ_4K | SZ_2M, 39 },
+	{ "panthor steps, 4K granule", IOPGTABLE_ARM_64_LPAE_S1,
+	  SZ_4K | SZ_2M, 39, true },
 };
 
 static void gv_case_desc(const struct gv_case *c, char *desc)
@@ -82,11 +104,84 @@ static void gv_case_desc(const struct gv_case *c, char *desc)
 
 KUNIT_ARRAY_PARAM(gv, gv_cases, gv_case_desc);
 
+/* ---- the Panthor shim: what the copied functions touch ---- */
+
+/**
+ * struct panthor_device - the shim of Panthor's device
+ * @base: the DRM device.
+ */
+struct panthor_device {
+	struct drm_device base;
+};
+
+/**
+ * struct panthor_gem_object - the shim of Panthor's GEM object
+ * @base: the GEM object (Panthor's is a shmem object around it).
+ * @gpuva_list_lock: protects the object's list of mappings.
+ */
+struct panthor_gem_object {
+	struct drm_gem_object base;
+	struct mutex gpuva_list_lock;	/* the list of mappings of @base */
+};
+
+static struct panthor_gem_object *to_panthor_bo(struct drm_gem_object *obj)
+{
+	return container_of(obj, struct panthor_gem_object, base);
+}
+
+/**
+ * struct panthor_vma - Panthor's mapping, as in the driver
+ * @base: drm_gpuvm's part.
+ * @node: the entry in &panthor_vm_op_ctx.returned_vmas.
+ * @flags: its DRM_PANTHOR_VM_BIND_OP_MAP_* flags.
+ */
+struct panthor_vma {
+	struct drm_gpuva base;
+	struct list_head node;
+	u32 flags;
+};
+
+/**
+ * struct panthor_vm_op_ctx - the shim of Panthor's VM operation context
+ * @rsvd_page_tables: the page tables reserved for the request.
+ * @preallocated_vmas: the mappings allocated for its steps.
+ * @flags: its DRM_PANTHOR_VM_BIND_OP_* flags.
+ * @returned_vmas: the mappings its steps removed, freed after it.
+ * @map: for a map, the drm_gpuvm_bo (@map.vm_bo, taken by the map step)
+ *	and the sg_table (@map.sgt).
+ */
+struct panthor_vm_op_ctx {
+	struct iopgtable_prealloc rsvd_page_tables;
+	struct panthor_vma *preallocated_vmas[3];
+	u32 flags;
+	struct list_head returned_vmas;
+	struct {
+		struct drm_gpuvm_bo *vm_bo;
+		struct sg_table *sgt;
+	} map;
+};
+
+/**
+ * struct panthor_vm - the shim of Panthor's VM
+ * @base: the drm_gpuvm.
+ * @ptdev: the device.
+ * @pgtbl_ops: the page table.
+ * @as: the address space: @as.id, -1 (none, as for a VM not active).
+ * @op_ctx: the request in flight.
+ */
+struct panthor_vm {
+	struct drm_gpuvm base;
+	struct panthor_device *ptdev;
+	struct iopgtable_ops *pgtbl_ops;
+	struct {
+		int id;
+	} as;
+	struct panthor_vm_op_ctx *op_ctx;
+};
+
 /**
  * struct gv_bo - the GEM object the requests map
- * @base: the GEM object.
- * @gpuva_lock: protects the object's list of mappings, as Panthor's
- *	gpuva_list_lock does.
+ * @base: the GEM object, in Panthor's shape.
  * @sgt: its pages: synthetic DMA addresses, never dereferenced.
  * @seg_off: offset of each segment in the object; @seg_off[@nsegs] is the
  *	object's size.
@@ -95,8 +190,7 @@ KUNIT_ARRAY_PARAM(gv, gv_cases, gv_case_desc);
  * @nsegs: number of segments.
  */
 struct gv_bo {
-	struct drm_gem_object base;
-	struct mutex gpuva_lock;	/* the list of mappings of @base */
+	struct panthor_gem_object base;
 	struct sg_table sgt;
 	u64 seg_off[GV_SEGS + 1];
 	u64 seg_phys[GV_SEGS];
@@ -134,6 +228,8 @@ struct gv_va {
  * @blocks: block leaves seen by the checks, summed over the checks.
  * @max_vas: the most mappings the VA tree held at once.
  * @pages: pages checked, summed over the checks.
+ * @flushes: Panthor's steps: panthor_vm_flush_range() calls.
+ * @returned: Panthor's steps: mappings returned to the operation context.
  */
 struct gv_stats {
 	unsigned int maps;
@@ -152,35 +248,42 @@ struct gv_stats {
 	u64 blocks;
 	unsigned int max_vas;
 	u64 pages;
+	unsigned int flushes;
+	unsigned int returned;
 };
 
 /**
  * struct gv_vm - the VM under test
- * @base: the drm_gpuvm.
+ * @pvm: Panthor's VM, with the drm_gpuvm (@pvm.base) in every case.
+ * @op_ctx: the request in flight: its reservation in every case, the rest
+ *	for Panthor's steps.
  * @test: the test.
  * @t: the page table.
  * @bo: the GEM object.
- * @pa: the reservation of the request in flight.
- * @vm_bo: the map request's drm_gpuvm_bo, obtained before the request.
+ * @panthor: the steps are Panthor's.
+ * @vm_bo: the map request's drm_gpuvm_bo, obtained before the request
+ *	(Panthor's steps: @op_ctx.map.vm_bo).
  * @prot: the map request's protection.
- * @spare: mappings allocated before the request, for its steps to take.
+ * @spare: mappings allocated before the request, for its steps to take
+ *	(Panthor's steps: @op_ctx.preallocated_vmas).
  * @start: first IOVA of the window the requests use.
  * @size: its size.
  * @granule_lg2: log2 of the granule.
  * @block_lg2: log2 of the block size, the page size above the granule.
  * @block: the block size.
- * @attrs: the attributes of a leaf mapped read-only ([0]) or read-write
- *	([1]), learnt from the first seen.
+ * @attrs: the attributes of a leaf mapped with each protection, learnt
+ *	from the first seen.
  * @attrs_known: which of @attrs are learnt.
  * @nr_vas: mappings in the VA tree at the last check.
  * @st: the statistics.
  */
 struct gv_vm {
-	struct drm_gpuvm base;
+	struct panthor_vm pvm;
+	struct panthor_vm_op_ctx op_ctx;
 	struct kunit *test;
 	struct iopgtable_test_table *t;
 	struct gv_bo *bo;
-	struct iopgtable_prealloc pa;
+	bool panthor;
 	struct drm_gpuvm_bo *vm_bo;
 	int prot;
 	struct gv_va *spare[GV_SPARES];
@@ -189,8 +292,8 @@ struct gv_vm {
 	unsigned int granule_lg2;
 	unsigned int block_lg2;
 	u64 block;
-	u64 attrs[2];
-	bool attrs_known[2];
+	u64 attrs[GV_PROTS];
+	bool attrs_known[GV_PROTS];
 	unsigned int nr_vas;
 	struct gv_stats st;
 };
@@ -239,10 +342,10 @@ static u64 gv_panthor_count(u64 iova, u64 size, bool map)
 
 static void gv_bo_free(struct drm_gem_object *obj)
 {
-	struct gv_bo *bo = container_of(obj, struct gv_bo, base);
+	struct gv_bo *bo = container_of(obj, struct gv_bo, base.base);
 
 	drm_gem_object_release(obj);
-	mutex_destroy(&bo->gpuva_lock);
+	mutex_destroy(&bo->base.gpuva_list_lock);
 	/* The memory is the test's. */
 }
 
@@ -254,7 +357,7 @@ static void gv_bo_put(void *data)
 {
 	struct gv_bo *bo = data;
 
-	drm_gem_object_put(&bo->base);
+	drm_gem_object_put(&bo->base.base);
 }
 
 static void gv_sgt_free(void *data)
@@ -326,12 +429,12 @@ static struct gv_bo *gv_bo_new(struct kunit *test, struct drm_device *drm,
 		sg_dma_len(sg) = len;
 	}
 
-	mutex_init(&bo->gpuva_lock);
-	bo->base.funcs = &gv_bo_funcs;
+	mutex_init(&bo->base.gpuva_list_lock);
+	bo->base.base.funcs = &gv_bo_funcs;
 	/* drm_gpuvm never reads the size; a 32-bit size_t cannot hold 64K's. */
-	drm_gem_private_object_init(drm, &bo->base,
+	drm_gem_private_object_init(drm, &bo->base.base,
 				    min_t(u64, off, SIZE_MAX & PAGE_MASK));
-	drm_gem_gpuva_set_lock(&bo->base, &bo->gpuva_lock);
+	drm_gem_gpuva_set_lock(&bo->base.base, &bo->base.gpuva_list_lock);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, gv_bo_put, bo), 0);
 	return bo;
 }
@@ -370,16 +473,16 @@ static void gv_give_va(struct gv_vm *vm, struct gv_va *va)
 static void gv_link(struct gv_vm *vm, struct gv_va *va,
 		    struct drm_gpuvm_bo *vm_bo)
 {
-	mutex_lock(&vm->bo->gpuva_lock);
+	mutex_lock(&vm->bo->base.gpuva_list_lock);
 	drm_gpuva_link(&va->base, vm_bo);
-	mutex_unlock(&vm->bo->gpuva_lock);
+	mutex_unlock(&vm->bo->base.gpuva_list_lock);
 }
 
 static void gv_unlink_free(struct gv_vm *vm, struct gv_va *va)
 {
-	mutex_lock(&vm->bo->gpuva_lock);
+	mutex_lock(&vm->bo->base.gpuva_list_lock);
 	drm_gpuva_unlink(&va->base);
-	mutex_unlock(&vm->bo->gpuva_lock);
+	mutex_unlock(&vm->bo->base.gpuva_list_lock);
 	kfree(va);
 }
 
@@ -393,7 +496,8 @@ static int gv_step_map(struct drm_gpuva_op *op, void *priv)
 		return -EINVAL;
 	ret = iopgtable_map_sgtable_prealloc(vm->t->ops, op->map.va.addr,
 					     &vm->bo->sgt, op->map.gem.offset,
-					     op->map.va.range, vm->prot, &vm->pa);
+					     op->map.va.range, vm->prot,
+					     &vm->op_ctx.rsvd_page_tables);
 	if (ret) {
 		KUNIT_FAIL(vm->test,
 			   "map step [%#llx, +%#llx) at offset %#llx: %d",
@@ -403,7 +507,7 @@ static int gv_step_map(struct drm_gpuva_op *op, void *priv)
 		return ret;
 	}
 	va->prot = vm->prot;
-	drm_gpuva_map(&vm->base, &va->base, &op->map);
+	drm_gpuva_map(&vm->pvm.base, &va->base, &op->map);
 	gv_link(vm, va, vm->vm_bo);
 	vm->st.step_map++;
 	return 0;
@@ -418,8 +522,8 @@ static int gv_step_remap(struct drm_gpuva_op *op, void *priv)
 	size_t unmapped;
 
 	drm_gpuva_op_remap_to_unmap_range(&op->remap, &start, &range);
-	unmapped = iopgtable_unmap_split(vm->t->ops, start, range, &vm->pa,
-					 NULL);
+	unmapped = iopgtable_unmap_split(vm->t->ops, start, range,
+					 &vm->op_ctx.rsvd_page_tables, NULL);
 	if (unmapped != range) {
 		KUNIT_FAIL(vm->test,
 			   "remap step: unmap_split [%#llx, +%#llx) unmapped %#zx",
@@ -470,6 +574,333 @@ static int gv_step_unmap(struct drm_gpuva_op *op, void *priv)
 	return 0;
 }
 
+/* ---- Panthor's steps, as contrib/panthor converts them ---- */
+
+static struct gv_vm *to_gv_vm(struct panthor_vm *pvm)
+{
+	return container_of(pvm, struct gv_vm, pvm);
+}
+
+/* The shim of the driver's flush: no GPU, the VM has no address space. */
+static int panthor_vm_flush_range(struct panthor_vm *vm, u64 iova, u64 size)
+{
+	to_gv_vm(vm)->st.flushes++;
+	return 0;
+}
+
+/*
+ * From here to the wrappers below, each block between panthor-fit markers
+ * is the patched driver's text, byte for byte: change it only together
+ * with contrib/panthor, or the driver-fit lane fails.
+ */
+
+/* panthor-fit: begin PANTHOR_VM_MAP_FLAGS */
+#define PANTHOR_VM_MAP_FLAGS \
+	(DRM_PANTHOR_VM_BIND_OP_MAP_READONLY | \
+	 DRM_PANTHOR_VM_BIND_OP_MAP_NOEXEC | \
+	 DRM_PANTHOR_VM_BIND_OP_MAP_UNCACHED)
+
+/* panthor-fit: end */
+
+/* panthor-fit: begin panthor_vm_unmap_pages */
+static int panthor_vm_unmap_pages(struct panthor_vm *vm, u64 iova, u64 size)
+{
+	struct panthor_device *ptdev = vm->ptdev;
+	size_t unmapped_sz;
+
+	drm_dbg(&ptdev->base, "unmap: as=%d, iova=%llx, len=%llx", vm->as.id, iova, size);
+
+	/* A 2M block crossing either end is split, the rest of it stays mapped. */
+	unmapped_sz = iopgtable_unmap_split(vm->pgtbl_ops, iova, size,
+					    &vm->op_ctx->rsvd_page_tables, NULL);
+	if (drm_WARN_ON(&ptdev->base, unmapped_sz != size)) {
+		drm_err(&ptdev->base, "failed to unmap range %llx-%llx (requested range %llx-%llx)\n",
+			iova + unmapped_sz, iova + size, iova, iova + size);
+		panthor_vm_flush_range(vm, iova, unmapped_sz);
+		return  -EINVAL;
+	}
+
+	return panthor_vm_flush_range(vm, iova, size);
+}
+
+/* panthor-fit: end */
+
+/* panthor-fit: begin panthor_vm_map_pages */
+static int
+panthor_vm_map_pages(struct panthor_vm *vm, u64 iova, int prot,
+		     struct sg_table *sgt, u64 offset, u64 size)
+{
+	struct panthor_device *ptdev = vm->ptdev;
+	int ret;
+
+	if (!size)
+		return 0;
+
+	drm_dbg(&ptdev->base, "map: as=%d, iova=%llx, offset=%llx, len=%llx",
+		vm->as.id, iova, offset, size);
+
+	/* All or nothing: on failure, nothing is left mapped. */
+	ret = iopgtable_map_sgtable_prealloc(vm->pgtbl_ops, iova, sgt, offset,
+					     size, prot,
+					     &vm->op_ctx->rsvd_page_tables);
+	if (ret) {
+		/* The GPU may have cached what was briefly mapped. */
+		panthor_vm_flush_range(vm, iova, size);
+		return ret;
+	}
+
+	return panthor_vm_flush_range(vm, iova, size);
+}
+
+/* panthor-fit: end */
+
+/* panthor-fit: begin flags_to_prot */
+static int flags_to_prot(u32 flags)
+{
+	int prot = 0;
+
+	if (flags & DRM_PANTHOR_VM_BIND_OP_MAP_NOEXEC)
+		prot |= IOPGTABLE_NOEXEC;
+
+	if (!(flags & DRM_PANTHOR_VM_BIND_OP_MAP_UNCACHED))
+		prot |= IOPGTABLE_CACHE;
+
+	if (flags & DRM_PANTHOR_VM_BIND_OP_MAP_READONLY)
+		prot |= IOPGTABLE_READ;
+	else
+		prot |= IOPGTABLE_READ | IOPGTABLE_WRITE;
+
+	return prot;
+}
+
+/* panthor-fit: end */
+
+/* panthor-fit: begin panthor_vm_op_ctx_return_vma */
+static void
+panthor_vm_op_ctx_return_vma(struct panthor_vm_op_ctx *op_ctx,
+			     struct panthor_vma *vma)
+{
+	for (u32 i = 0; i < ARRAY_SIZE(op_ctx->preallocated_vmas); i++) {
+		if (!op_ctx->preallocated_vmas[i]) {
+			op_ctx->preallocated_vmas[i] = vma;
+			return;
+		}
+	}
+
+	WARN_ON_ONCE(1);
+}
+
+/* panthor-fit: end */
+
+/* panthor-fit: begin panthor_vm_op_ctx_get_vma */
+static struct panthor_vma *
+panthor_vm_op_ctx_get_vma(struct panthor_vm_op_ctx *op_ctx)
+{
+	for (u32 i = 0; i < ARRAY_SIZE(op_ctx->preallocated_vmas); i++) {
+		struct panthor_vma *vma = op_ctx->preallocated_vmas[i];
+
+		if (vma) {
+			op_ctx->preallocated_vmas[i] = NULL;
+			return vma;
+		}
+	}
+
+	return NULL;
+}
+
+/* panthor-fit: end */
+
+/* panthor-fit: begin panthor_vma_link */
+static void panthor_vma_link(struct panthor_vm *vm,
+			     struct panthor_vma *vma,
+			     struct drm_gpuvm_bo *vm_bo)
+{
+	struct panthor_gem_object *bo = to_panthor_bo(vma->base.gem.obj);
+
+	mutex_lock(&bo->gpuva_list_lock);
+	drm_gpuva_link(&vma->base, vm_bo);
+	drm_WARN_ON(&vm->ptdev->base, drm_gpuvm_bo_put(vm_bo));
+	mutex_unlock(&bo->gpuva_list_lock);
+}
+
+/* panthor-fit: end */
+
+/* panthor-fit: begin panthor_vma_unlink */
+static void panthor_vma_unlink(struct panthor_vm *vm,
+			       struct panthor_vma *vma)
+{
+	struct panthor_gem_object *bo = to_panthor_bo(vma->base.gem.obj);
+	struct drm_gpuvm_bo *vm_bo = drm_gpuvm_bo_get(vma->base.vm_bo);
+
+	mutex_lock(&bo->gpuva_list_lock);
+	drm_gpuva_unlink(&vma->base);
+	mutex_unlock(&bo->gpuva_list_lock);
+
+	/* drm_gpuva_unlink() release the vm_bo, but we manually retained it
+	 * when entering this function, so we can implement deferred VMA
+	 * destruction. Re-assign it here.
+	 */
+	vma->base.vm_bo = vm_bo;
+	list_add_tail(&vma->node, &vm->op_ctx->returned_vmas);
+}
+
+/* panthor-fit: end */
+
+/* panthor-fit: begin panthor_vma_init */
+static void panthor_vma_init(struct panthor_vma *vma, u32 flags)
+{
+	INIT_LIST_HEAD(&vma->node);
+	vma->flags = flags;
+}
+
+/* panthor-fit: end */
+
+/* panthor-fit: begin panthor_gpuva_sm_step_map */
+static int panthor_gpuva_sm_step_map(struct drm_gpuva_op *op, void *priv)
+{
+	struct panthor_vm *vm = priv;
+	struct panthor_vm_op_ctx *op_ctx = vm->op_ctx;
+	struct panthor_vma *vma = panthor_vm_op_ctx_get_vma(op_ctx);
+	int ret;
+
+	if (!vma)
+		return -EINVAL;
+
+	panthor_vma_init(vma, op_ctx->flags & PANTHOR_VM_MAP_FLAGS);
+
+	ret = panthor_vm_map_pages(vm, op->map.va.addr, flags_to_prot(vma->flags),
+				   op_ctx->map.sgt, op->map.gem.offset,
+				   op->map.va.range);
+	if (ret) {
+		panthor_vm_op_ctx_return_vma(op_ctx, vma);
+		return ret;
+	}
+
+	/* Ref owned by the mapping now, clear the obj field so we don't release the
+	 * pinning/obj ref behind GPUVA's back.
+	 */
+	drm_gpuva_map(&vm->base, &vma->base, &op->map);
+	panthor_vma_link(vm, vma, op_ctx->map.vm_bo);
+	op_ctx->map.vm_bo = NULL;
+	return 0;
+}
+
+/* panthor-fit: end */
+
+/* panthor-fit: begin panthor_gpuva_sm_step_remap */
+static int panthor_gpuva_sm_step_remap(struct drm_gpuva_op *op,
+				       void *priv)
+{
+	struct panthor_vma *unmap_vma = container_of(op->remap.unmap->va, struct panthor_vma, base);
+	struct panthor_vm *vm = priv;
+	struct panthor_vm_op_ctx *op_ctx = vm->op_ctx;
+	struct panthor_vma *prev_vma = NULL, *next_vma = NULL;
+	u64 unmap_start, unmap_range;
+	int ret;
+
+	drm_gpuva_op_remap_to_unmap_range(&op->remap, &unmap_start, &unmap_range);
+	ret = panthor_vm_unmap_pages(vm, unmap_start, unmap_range);
+	if (ret)
+		return ret;
+
+	if (op->remap.prev) {
+		prev_vma = panthor_vm_op_ctx_get_vma(op_ctx);
+		panthor_vma_init(prev_vma, unmap_vma->flags);
+	}
+
+	if (op->remap.next) {
+		next_vma = panthor_vm_op_ctx_get_vma(op_ctx);
+		panthor_vma_init(next_vma, unmap_vma->flags);
+	}
+
+	drm_gpuva_remap(prev_vma ? &prev_vma->base : NULL,
+			next_vma ? &next_vma->base : NULL,
+			&op->remap);
+
+	if (prev_vma) {
+		/* panthor_vma_link() transfers the vm_bo ownership to
+		 * the VMA object. Since the vm_bo we're passing is still
+		 * owned by the old mapping which will be released when this
+		 * mapping is destroyed, we need to grab a ref here.
+		 */
+		panthor_vma_link(vm, prev_vma,
+				 drm_gpuvm_bo_get(op->remap.unmap->va->vm_bo));
+	}
+
+	if (next_vma) {
+		panthor_vma_link(vm, next_vma,
+				 drm_gpuvm_bo_get(op->remap.unmap->va->vm_bo));
+	}
+
+	panthor_vma_unlink(vm, unmap_vma);
+	return 0;
+}
+
+/* panthor-fit: end */
+
+/* panthor-fit: begin panthor_gpuva_sm_step_unmap */
+static int panthor_gpuva_sm_step_unmap(struct drm_gpuva_op *op,
+				       void *priv)
+{
+	struct panthor_vma *unmap_vma = container_of(op->unmap.va, struct panthor_vma, base);
+	struct panthor_vm *vm = priv;
+	int ret;
+
+	ret = panthor_vm_unmap_pages(vm, unmap_vma->base.va.addr,
+				     unmap_vma->base.va.range);
+	if (drm_WARN_ON(&vm->ptdev->base, ret))
+		return ret;
+
+	drm_gpuva_unmap(&op->unmap);
+	panthor_vma_unlink(vm, unmap_vma);
+	return 0;
+}
+
+/* panthor-fit: end */
+
+/* The driver's steps, counted, with what failed said. */
+static int gv_panthor_step_map(struct drm_gpuva_op *op, void *priv)
+{
+	struct gv_vm *vm = to_gv_vm(priv);
+	int ret = panthor_gpuva_sm_step_map(op, priv);
+
+	if (ret)
+		KUNIT_FAIL(vm->test,
+			   "panthor map step [%#llx, +%#llx) at offset %#llx: %d",
+			   op->map.va.addr, op->map.va.range,
+			   op->map.gem.offset, ret);
+	else
+		vm->st.step_map++;
+	return ret;
+}
+
+static int gv_panthor_step_remap(struct drm_gpuva_op *op, void *priv)
+{
+	struct gv_vm *vm = to_gv_vm(priv);
+	int ret = panthor_gpuva_sm_step_remap(op, priv);
+
+	if (ret)
+		KUNIT_FAIL(vm->test, "panthor remap step of [%#llx, +%#llx): %d",
+			   op->remap.unmap->va->va.addr,
+			   op->remap.unmap->va->va.range, ret);
+	else
+		vm->st.step_remap++;
+	return ret;
+}
+
+static int gv_panthor_step_unmap(struct drm_gpuva_op *op, void *priv)
+{
+	struct gv_vm *vm = to_gv_vm(priv);
+	int ret = panthor_gpuva_sm_step_unmap(op, priv);
+
+	if (ret)
+		KUNIT_FAIL(vm->test, "panthor unmap step [%#llx, +%#llx): %d",
+			   op->unmap.va->va.addr, op->unmap.va->va.range, ret);
+	else
+		vm->st.step_unmap++;
+	return ret;
+}
+
 static void gv_vm_free(struct drm_gpuvm *gpuvm)
 {
 	/* The memory is the test's. */
@@ -482,6 +913,45 @@ static const struct drm_gpuvm_ops gv_ops = {
 	.sm_step_unmap	= gv_step_unmap,
 };
 
+static const struct drm_gpuvm_ops gv_panthor_ops = {
+	.vm_free	= gv_vm_free,
+	.sm_step_map	= gv_panthor_step_map,
+	.sm_step_remap	= gv_panthor_step_remap,
+	.sm_step_unmap	= gv_panthor_step_unmap,
+};
+
+static void gv_vm_bo_put(struct gv_vm *vm, struct drm_gpuvm_bo *vm_bo)
+{
+	if (!vm_bo)
+		return;
+	mutex_lock(&vm->bo->base.gpuva_list_lock);
+	drm_gpuvm_bo_put(vm_bo);
+	mutex_unlock(&vm->bo->base.gpuva_list_lock);
+}
+
+/*
+ * After a request through Panthor's steps, what panthor_vm_cleanup_op_ctx()
+ * does but for the reservation and the mappings kept for the next: frees
+ * the mappings the steps returned, and puts the drm_gpuvm_bo if no map step
+ * took it. Returns how many mappings were returned.
+ */
+static unsigned int gv_panthor_cleanup(struct gv_vm *vm)
+{
+	struct panthor_vm_op_ctx *op_ctx = &vm->op_ctx;
+	struct panthor_vma *vma, *tmp;
+	unsigned int n = 0;
+
+	gv_vm_bo_put(vm, op_ctx->map.vm_bo);
+	op_ctx->map.vm_bo = NULL;
+	list_for_each_entry_safe(vma, tmp, &op_ctx->returned_vmas, node) {
+		list_del(&vma->node);
+		gv_vm_bo_put(vm, vma->base.vm_bo);
+		kfree(vma);
+		n++;
+	}
+	return n;
+}
+
 /* Also what a test that failed half way leaves behind. */
 static void gv_vm_teardown(void *data)
 {
@@ -489,20 +959,27 @@ static void gv_vm_teardown(void *data)
 	struct drm_gpuva *va, *next;
 	unsigned int i;
 
-	drm_gpuvm_for_each_va_safe(va, next, &vm->base) {
+	drm_gpuvm_for_each_va_safe(va, next, &vm->pvm.base) {
 		drm_gpuva_remove(va);
-		gv_unlink_free(vm, to_gv_va(va));
+		if (vm->panthor) {
+			mutex_lock(&vm->bo->base.gpuva_list_lock);
+			drm_gpuva_unlink(va);
+			mutex_unlock(&vm->bo->base.gpuva_list_lock);
+			kfree(container_of(va, struct panthor_vma, base));
+		} else {
+			gv_unlink_free(vm, to_gv_va(va));
+		}
 	}
-	if (vm->vm_bo) {
-		mutex_lock(&vm->bo->gpuva_lock);
-		drm_gpuvm_bo_put(vm->vm_bo);
-		mutex_unlock(&vm->bo->gpuva_lock);
-	}
-	for (i = 0; i < GV_SPARES; i++)
+	gv_vm_bo_put(vm, vm->vm_bo);
+	gv_panthor_cleanup(vm);
+	for (i = 0; i < GV_SPARES; i++) {
 		kfree(vm->spare[i]);
+		kfree(vm->op_ctx.preallocated_vmas[i]);
+	}
 	if (vm->t->ops)
-		iopgtable_prealloc_release(vm->t->ops, &vm->pa);
-	drm_gpuvm_put(&vm->base);
+		iopgtable_prealloc_release(vm->t->ops,
+					   &vm->op_ctx.rsvd_page_tables);
+	drm_gpuvm_put(&vm->pvm.base);
 }
 
 /* ---- the check: the table against drm_gpuvm's VA tree ---- */
@@ -518,8 +995,10 @@ static bool gv_leaf_ok(struct gv_vm *vm, u64 pte, int lvl, int prot, u64 want)
 	bool mali = vm->t->fmt == IOPGTABLE_ARM_MALI_LPAE;
 	u64 type = lvl == 3 && !mali ? GV_TYPE_PAGE : GV_TYPE_BLOCK;
 	u64 attrs = pte & ~(GV_PTE_OA | GV_PTE_TYPE);
-	int i = prot == RW;
+	int i = prot;
 
+	if (prot < 0 || prot >= GV_PROTS)
+		return false;
 	if (FIELD_GET(GV_PTE_TYPE, pte) != type || (pte & GV_PTE_OA) != want)
 		return false;
 	if (!vm->attrs_known[i]) {
@@ -614,6 +1093,15 @@ static bool gv_check_range(struct gv_vm *vm, u64 a, u64 b, u64 phys,
 	return true;
 }
 
+/* The protection a mapping was made with. */
+static int gv_va_prot(struct gv_vm *vm, struct drm_gpuva *va)
+{
+	if (vm->panthor)
+		return flags_to_prot(container_of(va, struct panthor_vma,
+						  base)->flags);
+	return to_gv_va(va)->prot;
+}
+
 /* Every page of the window translates as the VA tree says. */
 static bool gv_check(struct gv_vm *vm)
 {
@@ -622,13 +1110,13 @@ static bool gv_check(struct gv_vm *vm)
 	u64 pos = vm->start;
 
 	vm->nr_vas = 0;
-	drm_gpuvm_for_each_va(va, &vm->base) {
+	drm_gpuvm_for_each_va(va, &vm->pvm.base) {
 		u64 at = va->va.addr, end = at + va->va.range;
 		u64 off = va->gem.offset;
 		unsigned int seg = gv_seg(bo, off);
 
 		vm->nr_vas++;
-		if (va->gem.obj != &bo->base || at < pos ||
+		if (va->gem.obj != &bo->base.base || at < pos ||
 		    off + va->va.range > bo->seg_off[bo->nsegs]) {
 			KUNIT_FAIL(vm->test, "VA tree: [%#llx, +%#llx) at %#llx",
 				   at, va->va.range, off);
@@ -642,7 +1130,7 @@ static bool gv_check(struct gv_vm *vm)
 
 			if (!gv_check_range(vm, at, at + len, bo->seg_phys[seg] +
 					    off - bo->seg_off[seg],
-					    to_gv_va(va)->prot))
+					    gv_va_prot(vm, va)))
 				return false;
 			at += len;
 			off += len;
@@ -663,6 +1151,8 @@ static bool gv_check(struct gv_vm *vm)
  * @range: size.
  * @offset: for a map, the offset in the GEM object.
  * @prot: for a map, the protection.
+ * @flags: for a map through Panthor's steps, its
+ *	DRM_PANTHOR_VM_BIND_OP_MAP_* flags, READONLY as @prot says.
  */
 struct gv_req {
 	bool map;
@@ -670,6 +1160,7 @@ struct gv_req {
 	u64 range;
 	u64 offset;
 	int prot;
+	u32 flags;
 };
 
 /* A length in granules: often a few, sometimes a block or more. */
@@ -702,6 +1193,16 @@ static void gv_rand_map(struct gv_vm *vm, struct rnd_state *rnd,
 
 	req->map = true;
 	req->prot = gv_rand(rnd, 4) ? RW : RO;
+	req->flags = 0;
+	if (vm->panthor) {
+		/* Every combination of the three, the protections they give. */
+		if (req->prot == RO)
+			req->flags |= DRM_PANTHOR_VM_BIND_OP_MAP_READONLY;
+		if (gv_rand(rnd, 2))
+			req->flags |= DRM_PANTHOR_VM_BIND_OP_MAP_NOEXEC;
+		if (!gv_rand(rnd, 4))
+			req->flags |= DRM_PANTHOR_VM_BIND_OP_MAP_UNCACHED;
+	}
 	switch (gv_rand(rnd, 4)) {
 	case 0: {
 		/* Block to block: a big segment at a block-aligned IOVA. */
@@ -743,7 +1244,7 @@ static void gv_rand_unmap(struct gv_vm *vm, struct rnd_state *rnd,
 		unsigned int k = gv_rand(rnd, vm->nr_vas);
 		struct drm_gpuva *va;
 
-		drm_gpuvm_for_each_va(va, &vm->base)
+		drm_gpuvm_for_each_va(va, &vm->pvm.base)
 			if (!k--)
 				break;
 		lo = va->va.addr;
@@ -777,75 +1278,105 @@ static void gv_rand_unmap(struct gv_vm *vm, struct rnd_state *rnd,
  * Run one request as a driver does: reserve from the request alone, then
  * let drm_gpuvm split it into steps that may not allocate.
  */
-static int gv_run(struct gv_vm *vm, const struct gv_req *req,
-		  bool panthor)
+static int gv_run(struct gv_vm *vm, const struct gv_req *req, bool formula)
 {
+	struct iopgtable_prealloc *pa = &vm->op_ctx.rsvd_page_tables;
+	struct panthor_vm_op_ctx *op_ctx = &vm->op_ctx;
 	struct iopgtable_test_table *t = vm->t;
+	unsigned int i, reserved, used, steps;
 	struct kunit *test = vm->test;
-	unsigned int i, reserved, used;
+	struct drm_gpuvm_bo *vm_bo;
 	unsigned long attempts;
 	u64 count = 0;
+	void *priv;
 	int ret;
 
 	for (i = 0; i < GV_SPARES; i++) {
+		if (vm->panthor) {
+			struct panthor_vma **vma = &op_ctx->preallocated_vmas[i];
+
+			if (!*vma)
+				*vma = kzalloc(sizeof(**vma), GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, *vma);
+			continue;
+		}
 		if (!vm->spare[i])
 			vm->spare[i] = kzalloc(sizeof(*vm->spare[i]), GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, vm->spare[i]);
 	}
 	if (req->map) {
 		/* The worst case for the range, to compare with. */
-		ret = iopgtable_prealloc_map(t->ops, &vm->pa, req->addr,
-					     req->range, GFP_KERNEL);
+		ret = iopgtable_prealloc_map(t->ops, pa, req->addr, req->range,
+					     GFP_KERNEL);
 		KUNIT_ASSERT_EQ(test, ret, 0);
-		count = iopgtable_prealloc_count(&vm->pa);
+		count = iopgtable_prealloc_count(pa);
 		vm->st.worst += count;
-		iopgtable_prealloc_release(t->ops, &vm->pa);
+		iopgtable_prealloc_release(t->ops, pa);
 
-		ret = iopgtable_prealloc_map_sgtable(t->ops, &vm->pa, req->addr,
+		ret = iopgtable_prealloc_map_sgtable(t->ops, pa, req->addr,
 						     &vm->bo->sgt, req->offset,
 						     req->range, GFP_KERNEL);
 		KUNIT_ASSERT_EQ(test, ret, 0);
-		mutex_lock(&vm->bo->gpuva_lock);
-		vm->vm_bo = drm_gpuvm_bo_obtain(&vm->base, &vm->bo->base);
-		mutex_unlock(&vm->bo->gpuva_lock);
-		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, vm->vm_bo);
-		vm->prot = req->prot;
+		mutex_lock(&vm->bo->base.gpuva_list_lock);
+		vm_bo = drm_gpuvm_bo_obtain(&vm->pvm.base, &vm->bo->base.base);
+		mutex_unlock(&vm->bo->base.gpuva_list_lock);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, vm_bo);
+		if (vm->panthor) {
+			op_ctx->flags = DRM_PANTHOR_VM_BIND_OP_TYPE_MAP |
+					req->flags;
+			op_ctx->map.vm_bo = vm_bo;
+			op_ctx->map.sgt = &vm->bo->sgt;
+		} else {
+			vm->vm_bo = vm_bo;
+			vm->prot = req->prot;
+		}
 	} else {
-		ret = iopgtable_prealloc_unmap(t->ops, &vm->pa, req->addr,
+		ret = iopgtable_prealloc_unmap(t->ops, pa, req->addr,
 					       req->range, GFP_KERNEL);
 		KUNIT_ASSERT_EQ(test, ret, 0);
+		op_ctx->flags = DRM_PANTHOR_VM_BIND_OP_TYPE_UNMAP;
 	}
-	reserved = iopgtable_prealloc_count(&vm->pa);
+	reserved = iopgtable_prealloc_count(pa);
 	if (req->map && reserved > count)
 		vm->st.over_worst++;
 
+	/* Panthor's steps take their VM; the test's, the test's. */
+	priv = vm->panthor ? (void *)&vm->pvm : vm;
+	steps = vm->st.step_map + vm->st.step_remap + vm->st.step_unmap;
 	attempts = t->attempts;
 	gv_fail_all(t, true);
 	if (req->map)
-		ret = drm_gpuvm_sm_map(&vm->base, vm, req->addr, req->range,
-				       &vm->bo->base, req->offset);
+		ret = drm_gpuvm_sm_map(&vm->pvm.base, priv, req->addr,
+				       req->range, &vm->bo->base.base,
+				       req->offset);
 	else
-		ret = drm_gpuvm_sm_unmap(&vm->base, vm, req->addr, req->range);
+		ret = drm_gpuvm_sm_unmap(&vm->pvm.base, priv, req->addr,
+					 req->range);
 	gv_fail_all(t, false);
 	KUNIT_EXPECT_EQ_MSG(test, t->attempts, attempts,
 			    "the steps tried to allocate tables");
+	steps = vm->st.step_map + vm->st.step_remap + vm->st.step_unmap - steps;
 
-	used = reserved - iopgtable_prealloc_count(&vm->pa);
-	iopgtable_prealloc_release(t->ops, &vm->pa);
-	KUNIT_EXPECT_EQ(test, iopgtable_prealloc_count(&vm->pa), 0);
-	if (vm->vm_bo) {
-		mutex_lock(&vm->bo->gpuva_lock);
-		drm_gpuvm_bo_put(vm->vm_bo);
-		mutex_unlock(&vm->bo->gpuva_lock);
-		vm->vm_bo = NULL;
+	used = reserved - iopgtable_prealloc_count(pa);
+	iopgtable_prealloc_release(t->ops, pa);
+	KUNIT_EXPECT_EQ(test, iopgtable_prealloc_count(pa), 0);
+	if (vm->panthor) {
+		/* A map step takes the drm_gpuvm_bo, the others return a VMA. */
+		if (req->map && !ret)
+			KUNIT_EXPECT_NULL(test, op_ctx->map.vm_bo);
+		i = gv_panthor_cleanup(vm);
+		KUNIT_EXPECT_EQ(test, i, steps - req->map);
+		vm->st.returned += i;
 	}
+	gv_vm_bo_put(vm, vm->vm_bo);
+	vm->vm_bo = NULL;
 
 	vm->st.reserved[req->map] += reserved;
 	vm->st.used[req->map] += used;
 	vm->st.max_reserved = max(vm->st.max_reserved, reserved);
 	if (reserved && used == reserved)
 		vm->st.all_used++;
-	if (panthor) {
+	if (formula) {
 		count = gv_panthor_count(req->addr, req->range, req->map);
 		vm->st.panthor[req->map] += count;
 		if (reserved > count)
@@ -869,21 +1400,24 @@ static void gv_replay(struct kunit *test)
 	struct rnd_state rnd;
 	struct device *dev;
 	struct gv_req req;
+	struct panthor_device *ptdev;
+	unsigned int i, j, prots;
 	struct gv_vm *vm;
-	bool panthor;
+	bool formula;
 	u64 granule;
 	ktime_t t0;
-	unsigned int i;
 	int ret;
 
 	dev = kunit_device_register(test, "iopgtable-gpuvm");
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
-	drm = __devm_drm_dev_alloc(dev, &gv_driver, sizeof(*drm), 0);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, drm);
+	ptdev = devm_drm_dev_alloc(dev, &gv_driver, struct panthor_device, base);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ptdev);
+	drm = &ptdev->base;
 
 	vm = kunit_kzalloc(test, sizeof(*vm), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, vm);
 	vm->test = test;
+	vm->panthor = c->panthor;
 	cfg.pgsize_bitmap = c->sizes;
 	vm->t = iopgtable_test_new(test, c->fmt, &cfg);
 	vm->granule_lg2 = __ffs(c->sizes);
@@ -893,17 +1427,23 @@ static void gv_replay(struct kunit *test)
 	/* 16 blocks, or 32768 pages where that is less (64K: 4 blocks). */
 	vm->size = min(16 * vm->block, granule << 15);
 	vm->start = BIT_ULL(c->boundary_lg2) - vm->size / 2;
-	panthor = granule == SZ_4K;
+	formula = granule == SZ_4K;
 
 	prandom_seed_state(&rnd, gpuvm_seed ^ (u64)(c - gv_cases) << 32);
 	vm->bo = gv_bo_new(test, drm, &rnd, granule, vm->block);
 
 	r_obj = drm_gpuvm_resv_object_alloc(drm);
 	KUNIT_ASSERT_NOT_NULL(test, r_obj);
-	drm_gpuvm_init(&vm->base, "iopgtable-gpuvm", 0, drm, r_obj,
-		       vm->start, vm->size, 0, 0, &gv_ops);
+	drm_gpuvm_init(&vm->pvm.base, "iopgtable-gpuvm", 0, drm, r_obj,
+		       vm->start, vm->size, 0, 0,
+		       vm->panthor ? &gv_panthor_ops : &gv_ops);
 	drm_gem_object_put(r_obj);
-	iopgtable_prealloc_init(&vm->pa);
+	vm->pvm.ptdev = ptdev;
+	vm->pvm.pgtbl_ops = vm->t->ops;
+	vm->pvm.as.id = -1;
+	vm->pvm.op_ctx = &vm->op_ctx;
+	iopgtable_prealloc_init(&vm->op_ctx.rsvd_page_tables);
+	INIT_LIST_HEAD(&vm->op_ctx.returned_vmas);
 	KUNIT_ASSERT_EQ(test,
 			kunit_add_action_or_reset(test, gv_vm_teardown, vm), 0);
 
@@ -916,7 +1456,7 @@ static void gv_replay(struct kunit *test)
 			gv_rand_unmap(vm, &rnd, &req);
 			vm->st.unmaps++;
 		}
-		ret = gv_run(vm, &req, panthor);
+		ret = gv_run(vm, &req, formula);
 		KUNIT_ASSERT_EQ_MSG(test, ret, 0,
 				    "request %u: %s [%#llx, +%#llx) offset %#llx",
 				    i, req.map ? "map" : "unmap", req.addr,
@@ -932,7 +1472,7 @@ static void gv_replay(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, gv_run(vm, &req, false), 0);
 	KUNIT_ASSERT_TRUE(test, gv_check(vm));
 	KUNIT_EXPECT_EQ(test, vm->nr_vas, 0);
-	KUNIT_EXPECT_TRUE(test, drm_gpuvm_interval_empty(&vm->base, vm->start,
+	KUNIT_EXPECT_TRUE(test, drm_gpuvm_interval_empty(&vm->pvm.base, vm->start,
 							 vm->size));
 
 	kunit_info(test,
@@ -949,7 +1489,7 @@ static void gv_replay(struct kunit *test)
 	kunit_info(test,
 		   "iopgtable_prealloc_map() for the map ranges: %llu, exceeded by %u map requests",
 		   vm->st.worst, vm->st.over_worst);
-	if (panthor)
+	if (formula)
 		kunit_info(test,
 			   "Panthor's formula: maps %llu, unmaps %llu, exceeded by %u requests",
 			   vm->st.panthor[1], vm->st.panthor[0],
@@ -957,6 +1497,10 @@ static void gv_replay(struct kunit *test)
 	kunit_info(test,
 		   "checked %llu pages, %llu block leaves among them; table allocations %lu",
 		   vm->st.pages, vm->st.blocks, vm->t->allocs);
+	if (vm->panthor)
+		kunit_info(test,
+			   "panthor_vm_flush_range() calls %u, mappings returned %u",
+			   vm->st.flushes, vm->st.returned);
 
 	/* The replay must have met what it is for. */
 	KUNIT_EXPECT_GT(test, vm->st.step_remap, 0);
@@ -964,8 +1508,29 @@ static void gv_replay(struct kunit *test)
 	KUNIT_EXPECT_GT(test, vm->st.used[0], 0);
 	KUNIT_EXPECT_GT(test, vm->st.used[1], 0);
 	KUNIT_EXPECT_GT(test, vm->st.blocks, 0);
-	KUNIT_EXPECT_TRUE(test, vm->attrs_known[0] && vm->attrs_known[1] &&
-			  vm->attrs[0] != vm->attrs[1]);
+	/*
+	 * Each protection met its own attributes: RO and RW, or Panthor's
+	 * READONLY, NOEXEC and UNCACHED in their 8 combinations.
+	 */
+	prots = 0;
+	for (i = 0; i < GV_PROTS; i++) {
+		if (!vm->attrs_known[i])
+			continue;
+		prots++;
+		for (j = 0; j < i; j++)
+			KUNIT_EXPECT_FALSE_MSG(test, vm->attrs_known[j] &&
+					       vm->attrs[j] == vm->attrs[i],
+					       "prot %u and %u: attributes %#llx",
+					       j, i, vm->attrs[i]);
+	}
+	KUNIT_EXPECT_EQ(test, prots, vm->panthor ? 8 : 2);
+	/* One flush per step, as the driver's map and unmap do. */
+	if (vm->panthor) {
+		KUNIT_EXPECT_EQ(test, vm->st.flushes, vm->st.step_map +
+				vm->st.step_remap + vm->st.step_unmap);
+		KUNIT_EXPECT_EQ(test, vm->st.returned,
+				vm->st.step_remap + vm->st.step_unmap);
+	}
 
 	KUNIT_EXPECT_EQ(test, iopgtable_test_violations(vm->t), 0);
 	iopgtable_test_release(vm->t);
