@@ -8,11 +8,14 @@
 #   contrib/panthor/*.patch    drivers/gpu/drm/panthor, arm64
 #   contrib/panfrost/*.patch   drivers/gpu/drm/panfrost, arm64 and arm
 #
-# Fails if a series no longer applies or builds, or if the patched driver
-# has a compiler or sparse warning that the unpatched one does not. Prints
-# each driver's diffstat and the net lines its series removes from the
-# driver's MMU file. Trees and objects stay under build/driver-fit, so a
-# rerun rebuilds only the two driver folders.
+# Fails if a series no longer applies or builds, if the patched driver
+# has a compiler or sparse warning that the unpatched one does not, or if
+# the copies of converted Panthor functions that the drm_gpuvm replay runs
+# (tests/gpuvm-test.c, "panthor steps") differ from the patched
+# panthor_mmu.c (scripts/panthor-fit.sh). Prints each driver's diffstat
+# and the net lines its series removes from the driver's MMU file. Trees
+# and objects stay under build/driver-fit, so a rerun rebuilds only the
+# two driver folders.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -92,6 +95,10 @@ for d in "${drivers[@]}"; do
 	done
 done
 [ $status -eq 0 ] || exit 1
+
+# The Panthor code tests/gpuvm-test.c runs must be the patched driver's.
+"$IOPGTABLE_ROOT/scripts/panthor-fit.sh" \
+	"$patched/drivers/gpu/drm/panthor/panthor_mmu.c" || status=1
 
 # The builds: arm64 for both drivers, arm (LPAE) for Panfrost.
 builds=("arm64 aarch64-linux-gnu- defconfig drivers/gpu/drm/panthor drivers/gpu/drm/panfrost"
