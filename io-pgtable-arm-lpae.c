@@ -778,13 +778,16 @@ static void lpae_gather_leaves(const struct lpae_pgtable *d,
 			       unsigned int span_lg2, size_t n)
 {
 	const struct iopgtable_flush_ops *tlb = d->iop.cfg.tlb;
-	size_t i;
+	void (*add_page)(struct iopgtable_gather *gather, u64 iova,
+			 size_t granule, void *cookie);
+	void *cookie = d->iop.cookie;
+	u64 end = iova + ((u64)n << span_lg2);
 
 	if (!tlb || !tlb->tlb_add_page)
 		return;
-	for (i = 0; i < n; i++)
-		tlb->tlb_add_page(gather, iova + ((u64)i << span_lg2),
-				  BIT_ULL(span_lg2), d->iop.cookie);
+	add_page = tlb->tlb_add_page;
+	for (; iova != end; iova += BIT_ULL(span_lg2))
+		add_page(gather, iova, BIT_ULL(span_lg2), cookie);
 }
 
 /*
