@@ -35,6 +35,7 @@
 #include <linux/kmemleak.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
+#include <linux/math64.h>
 #include <linux/scatterlist.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -406,6 +407,7 @@ struct pb_tables {
  * @theirs: io-pgtable-arm's, with Panthor's allocator.
  * @pan: Panthor's reservation state for @theirs.
  * @samples: each library's samples of the case that runs.
+ * @ratios: io-pgtable-arm's time over iopgtable's, sample by sample.
  * @err: or of the errors the timed steps returned; 0 expected.
  */
 struct pb {
@@ -416,6 +418,7 @@ struct pb {
 	struct io_pgtable_ops *theirs;
 	struct pb_panthor pan;
 	u64 *samples[2];
+	u64 *ratios;
 	int err;
 };
 
@@ -753,6 +756,25 @@ static int pb_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * The median, over the iterations, of io-pgtable-arm's sample over
+ * iopgtable's taken right before or after it, times 100. Both samples of
+ * an iteration run back to back, so a change in the machine's speed (the
+ * host's other load, its clock) that spans many samples cancels out of
+ * each ratio, where it would move the two medians apart.
+ */
+static u64 pb_pair_ratio(u64 *const samples[2], u64 *ratios,
+			 unsigned int iters)
+{
+	unsigned int i;
+
+	for (i = 0; i < iters; i++)
+		ratios[i] = div64_u64(samples[THEIRS][i] * 100,
+				      max_t(u64, samples[OURS][i], 1));
+	sort(ratios, iters, sizeof(u64), pb_cmp, NULL);
+	return ratios[iters / 2];
+}
+
 /* The @pct-th percentile of @c's sorted samples, in 1/100 ns per step. */
 static u64 pb_pct(const u64 *s, const struct pb_case *c, unsigned int pct)
 {
@@ -772,7 +794,7 @@ static void pb_print_row(struct pb *b, const struct pb_case *c,
 			 const struct pb_tables *t)
 {
 	char n[7][24], name[160];
-	u64 med[2];
+	u64 med[2], ratio;
 	int lib;
 
 	if (c->split)
@@ -786,6 +808,7 @@ static void pb_print_row(struct pb *b, const struct pb_case *c,
 			 c->name, t->reserved[OURS], t->reserved[THEIRS],
 			 t->used[OURS], t->used[THEIRS], t->next[OURS],
 			 t->next[THEIRS]);
+	ratio = pb_pair_ratio(b->samples, b->ratios, c->iters);
 	for (lib = 0; lib < 2; lib++) {
 		sort(b->samples[lib], c->iters, sizeof(u64), pb_cmp, NULL);
 		med[lib] = pb_pct(b->samples[lib], c, 50);
@@ -797,8 +820,7 @@ static void pb_print_row(struct pb *b, const struct pb_case *c,
 		   pb_ns(n[3], med[THEIRS]),
 		   pb_ns(n[4], pb_pct(b->samples[THEIRS], c, 10)),
 		   pb_ns(n[5], pb_pct(b->samples[THEIRS], c, 90)),
-		   pb_ns(n[6], div_u64(med[THEIRS] * 100,
-				       max_t(u64, med[OURS], 1))));
+		   pb_ns(n[6], ratio));
 }
 
 static void pb_run_case(struct pb *b, const struct pb_case *c, u64 region)
@@ -871,8 +893,10 @@ static void pb_free(void *data)
 	b->cache = NULL;
 	kvfree(b->samples[0]);
 	kvfree(b->samples[1]);
+	kvfree(b->ratios);
 	b->samples[0] = NULL;
 	b->samples[1] = NULL;
+	b->ratios = NULL;
 }
 
 static void iopgtable_bench_prealloc(struct kunit *test)
@@ -888,12 +912,13 @@ static void iopgtable_bench_prealloc(struct kunit *test)
 		most = max(most, pb_cases[i].iters);
 	b->samples[0] = kvmalloc_array(most, sizeof(u64), GFP_KERNEL);
 	b->samples[1] = kvmalloc_array(most, sizeof(u64), GFP_KERNEL);
+	b->ratios = kvmalloc_array(most, sizeof(u64), GFP_KERNEL);
 	/* Panthor's pt_cache. */
 	b->cache = kmem_cache_create("iopgtable-bench-pt", SZ_4K, SZ_4K, 0,
 				     NULL);
 	b->dev = kunit_device_register(test, "iopgtable-bench-prealloc");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(b->dev) || !b->cache ||
-			   !b->samples[0] || !b->samples[1]);
+			   !b->samples[0] || !b->samples[1] || !b->ratios);
 	b->ours = pb_ours_new(b, NULL);
 	b->theirs = pb_theirs_new(b, &b->pan);
 	KUNIT_ASSERT_TRUE(test, b->ours && b->theirs);

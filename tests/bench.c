@@ -21,6 +21,7 @@
 #include <linux/iommu.h>
 #include <linux/ktime.h>
 #include <linux/prandom.h>
+#include <linux/math64.h>
 #include <linux/scatterlist.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -79,6 +80,7 @@ struct bench_tlb_calls {
  * @sgt: the sg_table case's segments.
  * @sparse: the sparse case's IOVAs, in map order and in unmap order.
  * @samples: each library's samples of the current case.
+ * @ratios: io-pgtable-arm's time over iopgtable's, sample by sample.
  */
 struct bench {
 	struct kunit *test;
@@ -89,6 +91,7 @@ struct bench {
 	struct sg_table sgt;
 	u64 *sparse[2];
 	u64 *samples[2];
+	u64 *ratios;
 };
 
 /* Which library a step drives. */
@@ -527,6 +530,25 @@ static int bench_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * The median, over the iterations, of io-pgtable-arm's sample over
+ * iopgtable's taken right before or after it, times 100. Both samples of
+ * an iteration run back to back, so a change in the machine's speed (the
+ * host's other load, its clock) that spans many samples cancels out of
+ * each ratio, where it would move the two medians apart.
+ */
+static u64 bench_pair_ratio(u64 *const samples[2], u64 *ratios,
+			    unsigned int iters)
+{
+	unsigned int i;
+
+	for (i = 0; i < iters; i++)
+		ratios[i] = div64_u64(samples[THEIRS][i] * 100,
+				      max_t(u64, samples[OURS][i], 1));
+	sort(ratios, iters, sizeof(u64), bench_cmp, NULL);
+	return ratios[iters / 2];
+}
+
 /* The @pct-th percentile of @c's sorted samples, in 1/100 ns per unit. */
 static u64 bench_pct(const u64 *s, const struct bench_case *c,
 		     unsigned int pct)
@@ -791,7 +813,7 @@ static void bench_run_case(struct bench *b, const struct bench_case *c)
 {
 	unsigned int warm = c->iters / 10 + 1, i, lib;
 	char n[7][24];
-	u64 med[2];
+	u64 med[2], ratio;
 
 	bench_case_init(b, c);
 	bench_check_step(b, c);
@@ -824,6 +846,7 @@ static void bench_run_case(struct bench *b, const struct bench_case *c)
 		b->samples[!(i & 1)][i] = bench_sample(b, c, !(i & 1));
 	}
 
+	ratio = bench_pair_ratio(b->samples, b->ratios, c->iters);
 	for (lib = 0; lib < 2; lib++) {
 		sort(b->samples[lib], c->iters, sizeof(u64), bench_cmp, NULL);
 		med[lib] = bench_pct(b->samples[lib], c, 50);
@@ -835,8 +858,7 @@ static void bench_run_case(struct bench *b, const struct bench_case *c)
 		   bench_ns(n[3], med[THEIRS]),
 		   bench_ns(n[4], bench_pct(b->samples[THEIRS], c, 10)),
 		   bench_ns(n[5], bench_pct(b->samples[THEIRS], c, 90)),
-		   bench_ns(n[6], div_u64(med[THEIRS] * 100,
-					  max_t(u64, med[OURS], 1))));
+		   bench_ns(n[6], ratio));
 
 	if (c->kind == BENCH_IOVA_TO_PHYS) {
 		b->ours->unmap_pages(b->ours, BENCH_IOVA, SZ_4K, c->count, NULL);
@@ -887,6 +909,7 @@ static void bench_free(void *data)
 
 	kvfree(b->samples[0]);
 	kvfree(b->samples[1]);
+	kvfree(b->ratios);
 }
 
 static void iopgtable_bench(struct kunit *test)
@@ -904,7 +927,9 @@ static void iopgtable_bench(struct kunit *test)
 		most = max(most, bench_cases[i].iters);
 	b->samples[0] = kvmalloc_array(most, sizeof(u64), GFP_KERNEL);
 	b->samples[1] = kvmalloc_array(most, sizeof(u64), GFP_KERNEL);
-	KUNIT_ASSERT_FALSE(test, !b->samples[0] || !b->samples[1]);
+	b->ratios = kvmalloc_array(most, sizeof(u64), GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, !b->samples[0] || !b->samples[1] ||
+			   !b->ratios);
 
 	kunit_info(test, "bench| case | iopgtable ns | p10-p90 | io-pgtable-arm ns | p10-p90 | io-pgtable-arm / iopgtable |\n");
 	kunit_info(test, "bench| --- | ---: | ---: | ---: | ---: | ---: |\n");
