@@ -754,6 +754,48 @@ static __always_inline int lpae_map(struct iopgtable *iop, u64 iova,
 	return ret;
 }
 
+static int lpae_map_list(struct iopgtable *iop, u64 iova, const u64 *paddrs,
+			 size_t n, int prot, gfp_t gfp,
+			 struct iopgtable_prealloc *pa, size_t *mapped)
+{
+	struct lpae_pgtable *d = to_lpae(iop);
+	unsigned int lvl = LPAE_LAST_LEVEL, lg2 = d->granule_lg2;
+	size_t entries = lpae_entries(d, lvl), done = 0;
+	u64 attrs = d->leaf_attrs[prot & (LPAE_PROT_COMBOS - 1)] |
+		    FIELD_PREP(LPAE_PTE_TYPE, lpae_leaf_type(d, lvl));
+	int ret = 0;
+
+	while (done < n) {
+		size_t idx, cnt, i;
+		u64 *table;
+
+		table = lpae_walk_alloc(d, iova, lvl, gfp, pa, &ret);
+		if (!table)
+			break;
+		idx = lpae_index(d, iova, lvl);
+		cnt = min(n - done, entries - idx);
+		for (i = 0; i < cnt; i++) {
+			if (unlikely(lpae_read(&table[idx + i])))
+				break;
+			lpae_write(&table[idx + i], attrs | paddrs[done + i]);
+		}
+		lpae_sync(d, table + idx, i);
+		done += i;
+		iova += (u64)i << lg2;
+		if (i < cnt) {
+			/* Nothing but a page is at the last level. */
+			iopgtable_violation(iop, "map over a mapping", iova);
+			ret = -EEXIST;
+			break;
+		}
+	}
+
+	/* As at the end of lpae_map(). */
+	wmb();
+	*mapped += done << lg2;
+	return ret;
+}
+
 /*
  * Clear the leaves from @ptep on at level @lvl, at most @max of them, up to
  * the first entry that is no leaf. @ptep is a leaf. Returns how many.
@@ -1460,6 +1502,7 @@ const struct iopgtable_format iopgtable_arm_64_lpae_s1_format = {
 	.alloc		= lpae_s1_alloc,
 	.free		= lpae_free,
 	.map		= lpae_map,
+	.map_list	= lpae_map_list,
 	.unmap		= lpae_unmap,
 	.iova_to_phys	= lpae_iova_to_phys,
 	.split		= lpae_split,
@@ -1477,6 +1520,7 @@ const struct iopgtable_format iopgtable_arm_mali_lpae_format = {
 	.alloc		= lpae_mali_alloc,
 	.free		= lpae_free,
 	.map		= lpae_map,
+	.map_list	= lpae_map_list,
 	.unmap		= lpae_unmap,
 	.iova_to_phys	= lpae_iova_to_phys,
 	.split		= lpae_split,

@@ -454,26 +454,96 @@ iopgtable_visit_sg_pieces(struct sg_table *sgt, u64 iova, u64 offset, u64 size,
 	return -EINVAL;	/* @sgt ends before @offset + @size */
 }
 
+/* Pieces of one smallest page gathered for one &iopgtable_format.map_list. */
+#define IOPGTABLE_SG_BATCH	32
+
+/**
+ * struct iopgtable_sg_map - an sg_table being mapped
+ * @prot: the protection.
+ * @gfp: allocation flags for new tables.
+ * @pa: the reservation tables come from, or NULL.
+ * @mapped: bytes mapped so far, from the start.
+ * @batch_iova: the IOVA of @batch[0].
+ * @batch_n: pieces in @batch.
+ * @batch: physical addresses of pieces of one smallest page each, at
+ *	consecutive IOVAs from @batch_iova, not mapped yet.
+ *
+ * A buffer of shmem pages is mostly such pieces. Mapping them in batches
+ * walks to each leaf table once per batch instead of once per page.
+ */
 struct iopgtable_sg_map {
 	int prot;
 	gfp_t gfp;
 	struct iopgtable_prealloc *pa;
 	u64 mapped;
+	u64 batch_iova;
+	unsigned int batch_n;
+	u64 batch[IOPGTABLE_SG_BATCH];
 };
 
-static int iopgtable_sg_check(struct iopgtable *iop, u64 iova, u64 paddr,
-			      u64 len, void *arg)
+static __always_inline int iopgtable_sg_check(struct iopgtable *iop, u64 iova,
+					      u64 paddr, u64 len, void *arg)
 {
 	struct iopgtable_sg_map *m = arg;
 
 	return iopgtable_check_run(iop, iova, paddr, len, m->prot);
 }
 
-static int iopgtable_sg_map(struct iopgtable *iop, u64 iova, u64 paddr,
-			    u64 len, void *arg)
+/*
+ * Map the batched pieces with the format's map_list: what map_pages of
+ * each, one after the other, would do, and traced as such.
+ */
+static noinline int iopgtable_sg_flush(struct iopgtable *iop,
+				       struct iopgtable_sg_map *m)
+{
+	size_t min = iopgtable_min_pgsize(iop), done = 0, i, n = m->batch_n;
+	int ret;
+
+	if (!n)
+		return 0;
+	m->batch_n = 0;
+	ret = iop->format->map_list(iop, m->batch_iova, m->batch, n, m->prot,
+				    m->gfp, m->pa, &done);
+	m->mapped += done;
+	if (trace_iopgtable_map_enabled()) {
+		for (i = 0; i < n && i * min <= done; i++) {
+			bool ok = (i + 1) * min <= done;
+
+			if (!ok && !ret)
+				break;
+			trace_iopgtable_map(&iop->ops, m->batch_iova + i * min,
+					    m->batch[i], min, 1, m->prot,
+					    ok ? 0 : ret, ok ? min : 0);
+		}
+	}
+	/* No progress without an error breaks the contract. */
+	if (!ret && done != n * min)
+		ret = -EIO;
+	return ret;
+}
+
+static __always_inline int iopgtable_sg_map(struct iopgtable *iop, u64 iova,
+					    u64 paddr, u64 len, void *arg)
 {
 	struct iopgtable_sg_map *m = arg;
+	int ret;
 
+	/* Batched where the ops are the library's own (as in map_run). */
+	if (len == iopgtable_min_pgsize(iop) && iop->format->map_list &&
+	    (m->pa || iop->ops.map_pages == iop->format->map_pages)) {
+		if (m->batch_n == IOPGTABLE_SG_BATCH) {
+			ret = iopgtable_sg_flush(iop, m);
+			if (ret)
+				return ret;
+		}
+		if (!m->batch_n)
+			m->batch_iova = iova;
+		m->batch[m->batch_n++] = paddr;
+		return 0;
+	}
+	ret = iopgtable_sg_flush(iop, m);
+	if (ret)
+		return ret;
 	return iopgtable_map_run(iop, iova, paddr, len, m->prot, m->gfp, m->pa,
 				 &m->mapped);
 }
@@ -493,7 +563,8 @@ static int iopgtable_map_sg(struct iopgtable *iop, u64 iova,
 		return ret;
 
 	ret = iopgtable_visit_sg_pieces(sgt, iova, offset, size,
-					iopgtable_sg_map, iop, m);
+					iopgtable_sg_map, iop, m) ?:
+	      iopgtable_sg_flush(iop, m);
 	if (ret)
 		iopgtable_undo(iop, iova, m->mapped);
 	return ret;
@@ -588,12 +659,15 @@ void iopgtable_prealloc_put(struct iopgtable_prealloc *pa, void *table)
 /*
  * A count of distinct table spans, fed with ranges in increasing IOVA
  * order: @next[k] is the first span index of the k-th table level (in
- * increasing span order) not counted yet.
+ * increasing span order) not counted yet. @run_iova and @run_len are a
+ * run of scatter-gather pieces of one smallest page each, not counted yet.
  */
 struct iopgtable_tally {
 	const struct iopgtable *iop;
 	u64 tables;
 	u64 next[IOPGTABLE_MAX_TABLE_LEVELS];
+	u64 run_iova;
+	u64 run_len;
 };
 
 /*
@@ -768,11 +842,35 @@ out:
 }
 EXPORT_SYMBOL_GPL(iopgtable_prealloc_map);
 
+/* Count the run of pieces of one smallest page in @t, in one go. */
+static void iopgtable_tally_run(struct iopgtable_tally *t)
+{
+	size_t min = iopgtable_min_pgsize(t->iop);
+
+	if (!t->run_len)
+		return;
+	iopgtable_tally(t, t->iop->table_spans & ~GENMASK_ULL(__ffs(min), 0),
+			t->run_iova, t->run_len);
+	t->run_len = 0;
+}
+
 /* Count the tables a piece of a scatter-gather mapping needs. */
-static int iopgtable_sg_tally(struct iopgtable *iop, u64 iova, u64 paddr,
-			      u64 len, void *arg)
+static __always_inline int iopgtable_sg_tally(struct iopgtable *iop, u64 iova,
+					      u64 paddr, u64 len, void *arg)
 {
 	struct iopgtable_tally *t = arg;
+
+	/*
+	 * A piece of one smallest page is mapped in that size: consecutive
+	 * ones touch the spans their whole run touches.
+	 */
+	if (len == iopgtable_min_pgsize(iop)) {
+		if (!t->run_len)
+			t->run_iova = iova;
+		t->run_len += len;
+		return 0;
+	}
+	iopgtable_tally_run(t);
 
 	/* The page sizes iopgtable_map_run() will choose, in its order. */
 	while (len) {
@@ -841,6 +939,7 @@ int iopgtable_prealloc_map_sgtable(struct iopgtable_ops *ops,
 	iopgtable_tally_split(&t, iova, iova);
 	iopgtable_visit_sg_pieces(sgt, iova, offset, size, iopgtable_sg_tally,
 				  iop, &t);
+	iopgtable_tally_run(&t);
 	iopgtable_tally_split(&t, iova + size - 1, iova + size);
 	ret = iopgtable_prealloc_fill(iop, pa, t.tables, gfp);
 out:

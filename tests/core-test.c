@@ -1276,6 +1276,95 @@ static void map_sgtable_rolls_back(struct kunit *test)
 	sg_free_table(&sgt);
 }
 
+/*
+ * A buffer of single pages, as shmem gives: 100 segments in shuffled
+ * physical order, every 17th two pages long, at an IOVA 40 pages below a
+ * 2M boundary, so that two leaf tables hold it.
+ */
+#define SG_PAGES_N	100
+#define SG_PAGES_IOVA	(SZ_1G + SZ_2M - 40 * SZ_4K)
+
+static u64 sg_pages_addr(unsigned int i)
+{
+	return 0x40000000 + (u64)((i * 37) % 128) * SZ_64K;
+}
+
+static u32 sg_pages_len(unsigned int i)
+{
+	return i % 17 == 5 ? SZ_8K : SZ_4K;
+}
+
+static u64 fill_pages_sgt(struct kunit *test, struct sg_table *sgt)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+	u64 size = 0;
+
+	KUNIT_ASSERT_EQ(test, sg_alloc_table(sgt, SG_PAGES_N, GFP_KERNEL), 0);
+	for_each_sg(sgt->sgl, sg, SG_PAGES_N, i) {
+		sg->length = sg_pages_len(i);
+		sg_dma_address(sg) = sg_pages_addr(i);
+		sg_dma_len(sg) = sg_pages_len(i);
+		size += sg_pages_len(i);
+	}
+	return size;
+}
+
+/*
+ * Single-page segments are mapped in batches, each batch as its pages
+ * mapped one after the other would be: every page translates to its own
+ * segment; a page already mapped in the middle of a batch stops the map
+ * with -EEXIST, and a leaf table that cannot be allocated with -ENOMEM.
+ * Either way nothing the call mapped stays, and what it undid is flushed
+ * once.
+ */
+static void map_sgtable_single_pages(struct kunit *test)
+{
+	struct iopgtable_test_table *t = new_table(test);
+	u64 iova = SG_PAGES_IOVA, at, size;
+	struct sg_table sgt;
+	unsigned int i;
+	size_t mapped;
+
+	size = fill_pages_sgt(test, &sgt);
+	KUNIT_EXPECT_EQ(test, iopgtable_map_sgtable(t->ops, iova, &sgt, 0, size,
+						    RW, GFP_KERNEL), 0);
+	for (i = 0, at = iova; i < SG_PAGES_N; at += sg_pages_len(i++))
+		iopgtable_test_expect_mapped(t, at, sg_pages_addr(i),
+					     sg_pages_len(i));
+	iopgtable_test_expect_unmapped(t, at, SZ_4K);
+	KUNIT_EXPECT_EQ(test, iopgtable_unmap(t->ops, iova, size, NULL), size);
+	iopgtable_test_expect_unmapped(t, iova, size);
+	KUNIT_EXPECT_EQ(test, iopgtable_test_violations(t), 0);
+
+	/* Segment 50, in the middle of a batch, is in the way. */
+	for (i = 0, at = iova; i < 50; i++)
+		at += sg_pages_len(i);
+	KUNIT_ASSERT_EQ(test, iopgtable_test_map_pages(t, at, 0x7000000, SZ_4K,
+						       1, RW, &mapped), 0);
+	KUNIT_EXPECT_EQ(test, iopgtable_map_sgtable(t->ops, iova, &sgt, 0, size,
+						    RW, GFP_KERNEL), -EEXIST);
+	iopgtable_test_expect_unmapped(t, iova, at - iova);
+	iopgtable_test_expect_mapped(t, at, 0x7000000, SZ_4K);
+	iopgtable_test_expect_unmapped(t, at + SZ_4K, iova + size - at - SZ_4K);
+	KUNIT_EXPECT_EQ(test, t->flush_walk, 1);
+	KUNIT_EXPECT_EQ(test, t->flush_walk_iova, iova);
+	KUNIT_EXPECT_EQ(test, t->flush_walk_bytes, at - iova);
+	KUNIT_EXPECT_EQ(test, iopgtable_unmap(t->ops, at, SZ_4K, NULL), SZ_4K);
+	iopgtable_test_release(t);
+
+	/* The second leaf table cannot be had: all of the first is undone. */
+	t = new_table(test);
+	iopgtable_test_fail_in(t, 4);
+	KUNIT_EXPECT_EQ(test, iopgtable_map_sgtable(t->ops, iova, &sgt, 0, size,
+						    RW, GFP_KERNEL), -ENOMEM);
+	iopgtable_test_expect_unmapped(t, iova, size);
+	KUNIT_EXPECT_EQ(test, t->flush_walk, 1);
+	KUNIT_EXPECT_EQ(test, t->flush_walk_iova, iova);
+	KUNIT_EXPECT_EQ(test, t->flush_walk_bytes, SZ_1G + SZ_2M - iova);
+	sg_free_table(&sgt);
+}
+
 /* iopgtable_unmap() takes mappings of any sizes in one range. */
 static void unmap_helper_mixed(struct kunit *test)
 {
@@ -1332,6 +1421,7 @@ static struct kunit_case iopgtable_helpers_cases[] = {
 	KUNIT_CASE_PARAM(map_sgtable_offset, fmt_gen_params),
 	KUNIT_CASE_PARAM(map_sgtable_misaligned_segment, fmt_gen_params),
 	KUNIT_CASE_PARAM(map_sgtable_rolls_back, fmt_gen_params),
+	KUNIT_CASE_PARAM(map_sgtable_single_pages, fmt_gen_params),
 	KUNIT_CASE_PARAM(unmap_helper_mixed, fmt_gen_params),
 	{}
 };

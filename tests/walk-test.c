@@ -8,6 +8,7 @@
 #include <kunit/test.h>
 #include <linux/array_size.h>
 #include <linux/debugfs.h>
+#include <linux/scatterlist.h>
 #include <linux/seq_file.h>
 #include <linux/sizes.h>
 #include <linux/sprintf.h>
@@ -623,7 +624,10 @@ static void walk_test_tracepoints(struct kunit *test)
 {
 	struct iopgtable_cfg cfg = iopgtable_test_cfg(IOPGTABLE_ARM_64_LPAE_S1);
 	struct iopgtable_test_table *t;
+	struct scatterlist *sg;
 	struct walk_trace *tr;
+	struct sg_table sgt;
+	unsigned int i;
 	size_t mapped;
 
 	if (!IS_ENABLED(CONFIG_TRACEPOINTS))
@@ -700,12 +704,33 @@ static void walk_test_tracepoints(struct kunit *test)
 	/* The level-2 and level-3 tables under it went. */
 	KUNIT_EXPECT_EQ(test, tr->frees, 2U);
 
-	/* Freeing the table frees the other three: nothing is left. */
+	/*
+	 * An sg_table of 40 single pages, mapped in batches: one event per
+	 * page all the same, as 40 calls of map_pages would give, and the
+	 * level-2 and level-3 tables for 12G.
+	 */
+	KUNIT_ASSERT_EQ(test, sg_alloc_table(&sgt, 40, GFP_KERNEL), 0);
+	for_each_sgtable_sg(&sgt, sg, i) {
+		sg->length = SZ_4K;
+		sg_dma_address(sg) = 0xc0000000 + (u64)(40 - i) * SZ_64K;
+		sg_dma_len(sg) = SZ_4K;
+	}
+	KUNIT_EXPECT_EQ(test, iopgtable_map_sgtable(t->ops, 0x300000000, &sgt,
+						    0, 40 * SZ_4K, RW,
+						    GFP_KERNEL),
+			0);
+	sg_free_table(&sgt);
+	KUNIT_EXPECT_EQ(test, tr->maps, 44U);
+	KUNIT_EXPECT_EQ(test, tr->last_ret, 0);
+	KUNIT_EXPECT_EQ(test, tr->last_mapped, SZ_4K);
+	KUNIT_EXPECT_EQ(test, tr->allocs, 7U);
+
+	/* Freeing the table frees the other five: nothing is left. */
 	iopgtable_test_release(t);
-	KUNIT_EXPECT_EQ(test, tr->frees, 5U);
+	KUNIT_EXPECT_EQ(test, tr->frees, 7U);
 	KUNIT_EXPECT_EQ(test, tr->table_bytes, 0);
-	KUNIT_EXPECT_EQ(test, tr->allocs, 5U);
-	KUNIT_EXPECT_EQ(test, tr->maps, 4U);
+	KUNIT_EXPECT_EQ(test, tr->allocs, 7U);
+	KUNIT_EXPECT_EQ(test, tr->maps, 44U);
 	KUNIT_EXPECT_EQ(test, tr->unmaps, 3U);
 }
 
