@@ -552,12 +552,13 @@ static void lpae_put_table(struct lpae_pgtable *d, u64 *table,
  * Install a new, empty table for level @lvl in the empty entry @ptep for
  * @iova, from @pa or allocated with @gfp. Returns the entry that is there
  * afterwards, ours or a concurrent mapper's, or 0 when there is no table to
- * install. The caller makes a table entry visible to a non-coherent walker,
- * ours or the winner's alike.
+ * install; *@won says whether it is ours. The caller makes a table entry
+ * visible to a non-coherent walker, ours or the winner's alike.
  */
 static u64 lpae_install_table(struct lpae_pgtable *d, u64 *ptep,
 			      unsigned int lvl, gfp_t gfp,
-			      struct iopgtable_prealloc *pa, u64 iova)
+			      struct iopgtable_prealloc *pa, u64 iova,
+			      bool *won)
 {
 	u64 *table, pte, old;
 
@@ -569,6 +570,7 @@ static u64 lpae_install_table(struct lpae_pgtable *d, u64 *ptep,
 	/* The zeroed table must be visible before the entry pointing at it. */
 	dma_wmb();
 	old = cmpxchg64_relaxed(ptep, 0, pte);
+	*won = !old;
 	if (old) {
 		/* Lost the race: the winner's entry stands. */
 		lpae_put_table(d, table, lvl, pa);
@@ -579,26 +581,31 @@ static u64 lpae_install_table(struct lpae_pgtable *d, u64 *ptep,
 
 /*
  * Find, or build, the table at level @lvl that holds @iova. NULL with *@err
- * set when no table can be had or a block is in the way.
+ * set when no table can be had or a block is in the way. *@fresh says
+ * whether this call installed it: then no entry this call's range covers
+ * can be set (a concurrent call has a disjoint range).
  */
 static __always_inline u64 *lpae_walk_alloc(struct lpae_pgtable *d, u64 iova,
 					    unsigned int lvl, gfp_t gfp,
 					    struct iopgtable_prealloc *pa,
-					    int *err)
+					    int *err, bool *fresh)
 {
 	/* One level down from the root is one read: no faster from the cache. */
 	bool cached = lvl > d->start_level + 1;
 	unsigned int from = d->start_level, l;
 	u64 *table = d->root, gen;
 
+	*fresh = false;
 	if (cached)
 		table = lpae_cache_lookup(d, iova, 1, lvl, &from, &gen);
 	for (l = from; l < lvl; l++) {
 		u64 *ptep = table + lpae_index(d, iova, l);
 		u64 pte = lpae_read(ptep);
 
+		*fresh = false;
 		if (!pte) {
-			pte = lpae_install_table(d, ptep, l + 1, gfp, pa, iova);
+			pte = lpae_install_table(d, ptep, l + 1, gfp, pa, iova,
+						 fresh);
 			if (!pte) {
 				*err = -ENOMEM;
 				return NULL;
@@ -621,10 +628,17 @@ static __always_inline u64 *lpae_walk_alloc(struct lpae_pgtable *d, u64 iova,
  * Write @n leaves from @ptep on while the entries are empty; returns how
  * many it wrote.
  */
-static size_t lpae_fill(u64 *ptep, u64 attrs, u64 paddr, u64 step, size_t n)
+static size_t lpae_fill(u64 *ptep, u64 attrs, u64 paddr, u64 step, size_t n,
+			bool fresh)
 {
 	size_t i;
 
+	/* A table this call installed: the entries are empty. */
+	if (fresh) {
+		for (i = 0; i < n; i++, paddr += step)
+			lpae_write(&ptep[i], attrs | paddr);
+		return n;
+	}
 	for (i = 0; i < n; i++) {
 		if (unlikely(lpae_read(&ptep[i])))
 			break;
@@ -710,15 +724,16 @@ static __always_inline int lpae_map(struct iopgtable *iop, u64 iova,
 	while (done < pgcount) {
 		size_t idx, n, filled;
 		u64 *table, pte;
+		bool fresh;
 
-		table = lpae_walk_alloc(d, iova, lvl, gfp, pa, &ret);
+		table = lpae_walk_alloc(d, iova, lvl, gfp, pa, &ret, &fresh);
 		if (!table)
 			break;
 
 		idx = lpae_index(d, iova, lvl);
 		n = min(pgcount - done, entries - idx);
 		filled = lpae_fill(table + idx, attrs, oa, BIT_ULL(pgsize_lg2),
-				   n);
+				   n, fresh);
 		lpae_sync(d, table + idx, filled);
 		done += filled;
 		iova += (u64)filled << pgsize_lg2;
@@ -768,14 +783,16 @@ static int lpae_map_list(struct iopgtable *iop, u64 iova, const u64 *paddrs,
 	while (done < n) {
 		size_t idx, cnt, i;
 		u64 *table;
+		bool fresh;
 
-		table = lpae_walk_alloc(d, iova, lvl, gfp, pa, &ret);
+		table = lpae_walk_alloc(d, iova, lvl, gfp, pa, &ret, &fresh);
 		if (!table)
 			break;
 		idx = lpae_index(d, iova, lvl);
 		cnt = min(n - done, entries - idx);
 		for (i = 0; i < cnt; i++) {
-			if (unlikely(lpae_read(&table[idx + i])))
+			/* Where this call installed the table, all are empty. */
+			if (unlikely(!fresh && lpae_read(&table[idx + i])))
 				break;
 			lpae_write(&table[idx + i], attrs | paddrs[done + i]);
 		}
