@@ -15,7 +15,10 @@
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/printk.h>
+#include <linux/seq_file.h>
 #include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/string.h>
 
 /*
  * A 64 MiB buffer that starts 4 KiB below a 2 MiB boundary. IOVA and
@@ -48,6 +51,30 @@ static phys_addr_t __init demo_expected(u64 iova)
 	if (iova < DEMO_IOVA || iova >= DEMO_IOVA + DEMO_SIZE)
 		return 0;
 	return DEMO_PADDR + (iova - DEMO_IOVA);
+}
+
+/*
+ * What the table's debugfs file shows (iopgtable_debugfs_add()): its
+ * mappings as coalesced ranges and its tables per level, printed here.
+ */
+static void __init demo_dump(struct iopgtable_ops *ops)
+{
+	struct seq_file m = { .size = PAGE_SIZE };
+	char *line, *next;
+
+	m.buf = kzalloc(m.size, GFP_KERNEL);
+	if (!m.buf)
+		return;
+	iopgtable_dump(ops, &m);
+	m.buf[min(m.count, m.size - 1)] = '\0';
+	pr_info("dump, as in debugfs:\n");
+	for (line = m.buf; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		pr_info("  %s\n", line);
+	}
+	kfree(m.buf);
 }
 
 /* Translate every probe, print it, and say whether each gave the expected. */
@@ -131,6 +158,7 @@ static int __init iopgtable_demo_init(void)
 		goto fail;
 	}
 	iopgtable_walk_print(ops, demo_probes[1], NULL, KBUILD_MODNAME);
+	demo_dump(ops);
 
 	/*
 	 * The raw op adds what it mapped to *mapped. Returning 0 with less
