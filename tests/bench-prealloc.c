@@ -44,6 +44,8 @@
 
 #include <linux/iopgtable.h>
 
+#include "bench-util.h"
+
 #define PB_PROT		(IOPGTABLE_READ | IOPGTABLE_WRITE | IOPGTABLE_CACHE)
 #define PB_PGSIZES	(SZ_4K | SZ_2M)
 #define PB_PADDR	0x80000000ULL
@@ -55,26 +57,10 @@ module_param(bench_only, charp, 0444);
 MODULE_PARM_DESC(bench_only,
 		 "run only the cases whose name contains this text, '_' for a space");
 
-/* Whether @name contains bench_only, where '_' in bench_only is a space. */
 static bool pb_selected(const char *name)
 {
-	size_t n, i;
-
-	if (!bench_only)
-		return true;
-	n = strlen(bench_only);
-	for (; strlen(name) >= n; name++) {
-		for (i = 0; i < n; i++)
-			if (name[i] != (bench_only[i] == '_' ? ' ' : bench_only[i]))
-				break;
-		if (i == n)
-			return true;
-	}
-	return false;
+	return bench_name_selected(bench_only, name);
 }
-
-/* Which library a step drives, in the order of the table's columns. */
-enum { OURS, THEIRS };
 
 /**
  * struct pb_panthor - Panthor's page tables for io-pgtable-arm
@@ -749,44 +735,10 @@ static u64 pb_split_sample(struct pb *b, const struct pb_case *c, u64 region,
 	return ns;
 }
 
-static int pb_cmp(const void *a, const void *b)
-{
-	u64 x = *(const u64 *)a, y = *(const u64 *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/*
- * The median, over the iterations, of io-pgtable-arm's sample over
- * iopgtable's taken right before or after it, times 100. Both samples of
- * an iteration run back to back, so a change in the machine's speed (the
- * host's other load, its clock) that spans many samples cancels out of
- * each ratio, where it would move the two medians apart.
- */
-static u64 pb_pair_ratio(u64 *const samples[2], u64 *ratios,
-			 unsigned int iters)
-{
-	unsigned int i;
-
-	for (i = 0; i < iters; i++)
-		ratios[i] = div64_u64(samples[THEIRS][i] * 100,
-				      max_t(u64, samples[OURS][i], 1));
-	sort(ratios, iters, sizeof(u64), pb_cmp, NULL);
-	return ratios[iters / 2];
-}
-
 /* The @pct-th percentile of @c's sorted samples, in 1/100 ns per step. */
 static u64 pb_pct(const u64 *s, const struct pb_case *c, unsigned int pct)
 {
 	return div_u64(s[(u64)(c->iters - 1) * pct / 100] * 100, c->batch);
-}
-
-/* "12.34" for 1234: the table's ns with two decimals. */
-static const char *pb_ns(char *buf, u64 v100)
-{
-	snprintf(buf, 24, "%llu.%02llu", div_u64(v100, 100),
-		 v100 - div_u64(v100, 100) * 100);
-	return buf;
 }
 
 /* Print @c's row: its name with the tables of @t, then the times. */
@@ -808,19 +760,19 @@ static void pb_print_row(struct pb *b, const struct pb_case *c,
 			 c->name, t->reserved[OURS], t->reserved[THEIRS],
 			 t->used[OURS], t->used[THEIRS], t->next[OURS],
 			 t->next[THEIRS]);
-	ratio = pb_pair_ratio(b->samples, b->ratios, c->iters);
+	ratio = bench_pair_ratio(b->samples, b->ratios, c->iters);
 	for (lib = 0; lib < 2; lib++) {
-		sort(b->samples[lib], c->iters, sizeof(u64), pb_cmp, NULL);
+		sort(b->samples[lib], c->iters, sizeof(u64), bench_cmp, NULL);
 		med[lib] = pb_pct(b->samples[lib], c, 50);
 	}
 	kunit_info(b->test, "bench| %s | %s | %s-%s | %s | %s-%s | %s |\n",
-		   name, pb_ns(n[0], med[OURS]),
-		   pb_ns(n[1], pb_pct(b->samples[OURS], c, 10)),
-		   pb_ns(n[2], pb_pct(b->samples[OURS], c, 90)),
-		   pb_ns(n[3], med[THEIRS]),
-		   pb_ns(n[4], pb_pct(b->samples[THEIRS], c, 10)),
-		   pb_ns(n[5], pb_pct(b->samples[THEIRS], c, 90)),
-		   pb_ns(n[6], ratio));
+		   name, bench_ns(n[0], med[OURS]),
+		   bench_ns(n[1], pb_pct(b->samples[OURS], c, 10)),
+		   bench_ns(n[2], pb_pct(b->samples[OURS], c, 90)),
+		   bench_ns(n[3], med[THEIRS]),
+		   bench_ns(n[4], pb_pct(b->samples[THEIRS], c, 10)),
+		   bench_ns(n[5], pb_pct(b->samples[THEIRS], c, 90)),
+		   bench_ns(n[6], ratio));
 }
 
 static void pb_run_case(struct pb *b, const struct pb_case *c, u64 region)

@@ -30,6 +30,8 @@
 
 #include <linux/iopgtable.h>
 
+#include "bench-util.h"
+
 #define BENCH_PROT	(IOPGTABLE_READ | IOPGTABLE_WRITE | IOPGTABLE_CACHE)
 #define BENCH_IOVA	0x4000000000ULL		/* 256 GiB: 1G aligned */
 #define BENCH_PADDR	0x80000000ULL
@@ -40,22 +42,9 @@ module_param(bench_only, charp, 0444);
 MODULE_PARM_DESC(bench_only,
 		 "run only the cases whose name contains this text, '_' for a space (the floor always runs)");
 
-/* Whether @name contains bench_only, where '_' in bench_only is a space. */
 static bool bench_selected(const char *name)
 {
-	size_t n, i;
-
-	if (!bench_only)
-		return true;
-	n = strlen(bench_only);
-	for (; strlen(name) >= n; name++) {
-		for (i = 0; i < n; i++)
-			if (name[i] != (bench_only[i] == '_' ? ' ' : bench_only[i]))
-				break;
-		if (i == n)
-			return true;
-	}
-	return false;
+	return bench_name_selected(bench_only, name);
 }
 
 /**
@@ -93,9 +82,6 @@ struct bench {
 	u64 *samples[2];
 	u64 *ratios;
 };
-
-/* Which library a step drives. */
-enum { OURS, THEIRS };
 
 static const char *const bench_lib_name[] = { "iopgtable", "io-pgtable-arm" };
 
@@ -523,46 +509,12 @@ static u64 bench_sample(struct bench *b, const struct bench_case *c, int lib)
 	return ktime_get_ns() - t0;
 }
 
-static int bench_cmp(const void *a, const void *b)
-{
-	u64 x = *(const u64 *)a, y = *(const u64 *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/*
- * The median, over the iterations, of io-pgtable-arm's sample over
- * iopgtable's taken right before or after it, times 100. Both samples of
- * an iteration run back to back, so a change in the machine's speed (the
- * host's other load, its clock) that spans many samples cancels out of
- * each ratio, where it would move the two medians apart.
- */
-static u64 bench_pair_ratio(u64 *const samples[2], u64 *ratios,
-			    unsigned int iters)
-{
-	unsigned int i;
-
-	for (i = 0; i < iters; i++)
-		ratios[i] = div64_u64(samples[THEIRS][i] * 100,
-				      max_t(u64, samples[OURS][i], 1));
-	sort(ratios, iters, sizeof(u64), bench_cmp, NULL);
-	return ratios[iters / 2];
-}
-
 /* The @pct-th percentile of @c's sorted samples, in 1/100 ns per unit. */
 static u64 bench_pct(const u64 *s, const struct bench_case *c,
 		     unsigned int pct)
 {
 	return div_u64(s[(u64)(c->iters - 1) * pct / 100] * 100,
 		       c->per * c->batch);
-}
-
-/* "12.34" for 1234: the table's ns with two decimals. */
-static const char *bench_ns(char *buf, u64 v100)
-{
-	snprintf(buf, 24, "%llu.%02llu", div_u64(v100, 100),
-		 v100 - div_u64(v100, 100) * 100);
-	return buf;
 }
 
 /* Check both libraries translate the case's range as expected, once. */
