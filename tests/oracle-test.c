@@ -83,13 +83,7 @@ enum oracle_step {
 
 static u64 oracle_rand(struct oracle_run *r, u64 n)
 {
-	u64 v = ((u64)prandom_u32_state(&r->rnd) << 32) |
-		prandom_u32_state(&r->rnd);
-
-	if (!n)
-		return v;
-	div64_u64_rem(v, n, &v);
-	return v;
+	return iopgtable_test_rand64(&r->rnd, n);
 }
 
 static int oracle_prot(struct oracle_run *r)

@@ -931,13 +931,7 @@ static u32 pa_rand(struct pa_run *r, u32 n)
 
 static u64 pa_rand64(struct pa_run *r, u64 n)
 {
-	u64 v = ((u64)prandom_u32_state(&r->rnd) << 32) |
-		prandom_u32_state(&r->rnd);
-
-	if (!n)
-		return v;
-	div64_u64_rem(v, n, &v);
-	return v;
+	return iopgtable_test_rand64(&r->rnd, n);
 }
 
 /* A point in the window, aligned to a random size from granule to top. */

@@ -10,6 +10,8 @@
 
 #include <kunit/test.h>
 #include <linux/iopgtable.h>
+#include <linux/math64.h>
+#include <linux/prandom.h>
 
 #include "iopgtable-internal.h"
 
@@ -93,6 +95,20 @@ void iopgtable_test_expect_mapped(struct iopgtable_test_table *t, u64 iova,
 /* Expect nothing in [@iova, @iova + @size) to translate, by either walk. */
 void iopgtable_test_expect_unmapped(struct iopgtable_test_table *t, u64 iova,
 				    u64 size);
+
+/*
+ * A number below @n (any 64 bits when @n is 0) from the random suites'
+ * seeded state @rnd, with no 64-bit division the 32-bit kernels lack.
+ */
+static inline u64 iopgtable_test_rand64(struct rnd_state *rnd, u64 n)
+{
+	u64 v = ((u64)prandom_u32_state(rnd) << 32) | prandom_u32_state(rnd);
+
+	if (!n)
+		return v;
+	div64_u64_rem(v, n, &v);
+	return v;
+}
 
 /* Contract violations the table has counted (WARNed or not). */
 static inline unsigned long

@@ -161,10 +161,7 @@ static u32 vs_rand(struct vs_run *r, u32 n)
 
 static u64 vs_rand64(struct vs_run *r, u64 n)
 {
-	u64 v = ((u64)prandom_u32_state(&r->rnd) << 32) |
-		prandom_u32_state(&r->rnd);
-
-	return n ? v % n : v;
+	return iopgtable_test_rand64(&r->rnd, n);
 }
 
 static unsigned int vs_span_lg2(const struct vs_run *r, int lvl)
