@@ -16,7 +16,8 @@
 #               make check-driver-fit  contrib/'s driver series, applied and built
 #               make check-gpuvm  the drm_gpuvm replay, under UML with DRM
 #               make bench        iopgtable beside io-pgtable-arm, timed
-#                                 (BENCH_ONLY=text: only the matching cases)
+#                                 (BENCH_ONLY=text: only the matching cases;
+#                                 BENCH_TRACE=n: tracepoints not compiled in)
 #
 # In a kernel tree the Kbuild file is used instead of this one.
 

@@ -8,26 +8,45 @@
 #
 # BENCH_ONLY=text (make bench BENCH_ONLY=1_x) runs only the cases whose
 # name contains text, '_' standing for a space; the floor always runs.
+# BENCH_TRACE=n builds the kernel without tracepoints (CONFIG_FTRACE=n, in
+# build/bench-uml-notrace, table in build/bench-notrace.md), to compare with
+# the default, where they are compiled in and off.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 src=$("$IOPGTABLE_ROOT/scripts/prepare-kernel.sh")
-log=$BUILD_DIR/bench.log
-out=$BUILD_DIR/bench.md
+name=bench
+kunitconfig=$IOPGTABLE_ROOT/tests/bench.kunitconfig
 cmd="make bench"
 args=()
+mkdir -p "$BUILD_DIR"
+case ${BENCH_TRACE:-y} in
+y) ;;
+n)
+	name=bench-notrace
+	kunitconfig=$BUILD_DIR/bench-notrace.kunitconfig
+	sed -e '/^CONFIG_ENABLE_DEFAULT_TRACERS=/d' \
+	    -e 's/^CONFIG_FTRACE=y$/CONFIG_FTRACE=n/' \
+	    "$IOPGTABLE_ROOT/tests/bench.kunitconfig" >"$kunitconfig"
+	grep -qx 'CONFIG_FTRACE=n' "$kunitconfig" ||
+		die "tests/bench.kunitconfig no longer sets CONFIG_FTRACE=y"
+	cmd="make bench BENCH_TRACE=n"
+	;;
+*) die "BENCH_TRACE: y (tracepoints compiled in, the default) or n" ;;
+esac
+log=$BUILD_DIR/$name.log
+out=$BUILD_DIR/$name.md
 if [ -n "${BENCH_ONLY:-}" ]; then
 	case $BENCH_ONLY in
 	*[!A-Za-z0-9_+.-]*) die "BENCH_ONLY: letters, digits and _+.- only ('_' is a space)" ;;
 	esac
 	args=(--kernel_args="iopgtable_bench.bench_only=$BENCH_ONLY"
 	      --kernel_args="iopgtable_bench_prealloc.bench_only=$BENCH_ONLY")
-	cmd="make bench BENCH_ONLY=$BENCH_ONLY"
+	cmd="$cmd BENCH_ONLY=$BENCH_ONLY"
 fi
-mkdir -p "$BUILD_DIR"
 (cd "$src" && python3 tools/testing/kunit/kunit.py run \
-	--kunitconfig="$IOPGTABLE_ROOT/tests/bench.kunitconfig" \
-	--build_dir="$BUILD_DIR/bench-uml" --jobs="$JOBS" \
+	--kunitconfig="$kunitconfig" \
+	--build_dir="$BUILD_DIR/${name/bench/bench-uml}" --jobs="$JOBS" \
 	--raw_output=all "${args[@]}" 'iopgtable_bench*') >"$log" 2>&1 ||
 	{ tail -n 30 "$log"; die "the benchmark did not run (see $log)"; }
 
