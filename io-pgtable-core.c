@@ -888,6 +888,19 @@ static __always_inline int iopgtable_sg_tally(struct iopgtable *iop, u64 iova,
 	return 0;
 }
 
+/*
+ * Check a piece as the mapping will (whatever its protection, a readable
+ * one is valid), then count its tables: one pass over the sg_table.
+ */
+static __always_inline int iopgtable_sg_check_tally(struct iopgtable *iop,
+						    u64 iova, u64 paddr,
+						    u64 len, void *arg)
+{
+	int ret = iopgtable_check_run(iop, iova, paddr, len, IOPGTABLE_READ);
+
+	return ret ?: iopgtable_sg_tally(iop, iova, paddr, len, arg);
+}
+
 /**
  * iopgtable_prealloc_map_sgtable() - reserve tables for mapping an sg_table
  * @ops: the table.
@@ -921,7 +934,6 @@ int iopgtable_prealloc_map_sgtable(struct iopgtable_ops *ops,
 				   gfp_t gfp)
 {
 	struct iopgtable *iop = to_iopgtable(ops);
-	struct iopgtable_sg_map m = { .prot = IOPGTABLE_READ };
 	struct iopgtable_tally t = { .iop = iop };
 	unsigned int held = pa->count;
 	int ret = -EINVAL;
@@ -931,14 +943,11 @@ int iopgtable_prealloc_map_sgtable(struct iopgtable_ops *ops,
 	ret = -ERANGE;
 	if (size > SIZE_MAX)
 		goto out;
+	iopgtable_tally_split(&t, iova, iova);
 	ret = iopgtable_visit_sg_pieces(sgt, iova, offset, size,
-					iopgtable_sg_check, iop, &m);
+					iopgtable_sg_check_tally, iop, &t);
 	if (ret)
 		goto out;
-
-	iopgtable_tally_split(&t, iova, iova);
-	iopgtable_visit_sg_pieces(sgt, iova, offset, size, iopgtable_sg_tally,
-				  iop, &t);
 	iopgtable_tally_run(&t);
 	iopgtable_tally_split(&t, iova + size - 1, iova + size);
 	ret = iopgtable_prealloc_fill(iop, pa, t.tables, gfp);
