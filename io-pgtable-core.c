@@ -222,6 +222,9 @@ void iopgtable_free_ops(struct iopgtable_ops *ops)
 	iopgtable_debugfs_remove(iop);
 	if (iop->cfg.tlb && iop->cfg.tlb->tlb_flush_all)
 		iop->cfg.tlb->tlb_flush_all(iop->cookie);
+	/* No reservation can add to the spares any more. */
+	while (iop->spares)
+		iop->format->free_table(iop, iop->spare[--iop->spares]);
 	iop->format->free(iop);
 }
 EXPORT_SYMBOL_GPL(iopgtable_free_ops);
@@ -608,7 +611,88 @@ EXPORT_SYMBOL_GPL(iopgtable_map_sgtable);
  * Reservations. A reservation holds tables for the levels below the root,
  * allocated and made ready for the walker by the format while the caller
  * may sleep; the running calls take from it and never allocate.
+ *
+ * A reservation keeps its first few tables in its own slots, and the rest
+ * in an array it allocates. With the default allocator, the tables a
+ * release gives back unused stay zeroed and ready for the walker: up to
+ * IOPGTABLE_SPARE_BYTES of them are kept as the page table's spares, and
+ * the next reservation takes those before it allocates. A bind where the
+ * tables are there already reserves the same two or three tables each
+ * time, and allocates, zeroes and frees none. A caller's @cfg->alloc is
+ * its own to cache: its tables go back to @cfg->free.
  */
+
+static void **iopgtable_prealloc_slots(struct iopgtable_prealloc *pa)
+{
+	return pa->tables ?: pa->few;
+}
+
+static unsigned int iopgtable_prealloc_room(const struct iopgtable_prealloc *pa)
+{
+	return pa->tables ? pa->room : ARRAY_SIZE(pa->few);
+}
+
+/* How many spares @iop keeps; its tables below the root are a granule. */
+static unsigned int iopgtable_spare_max(const struct iopgtable *iop)
+{
+	if (iop->cfg.alloc)
+		return 0;
+	return clamp_t(size_t, IOPGTABLE_SPARE_BYTES / iopgtable_min_pgsize(iop),
+		       1, IOPGTABLE_SPARE_MAX);
+}
+
+/*
+ * The spares are one caller's at a time, held with a bit lock that is only
+ * ever tried: a caller that finds it held, an interrupt on the CPU that
+ * holds it among them, does without them (allocates, or frees). One atomic
+ * per call, whatever the count; no spinning, no interrupts disabled.
+ */
+static bool iopgtable_spare_trylock(struct iopgtable *iop)
+{
+	return !test_and_set_bit_lock(0, &iop->spare_lock);
+}
+
+static void iopgtable_spare_unlock(struct iopgtable *iop)
+{
+	clear_bit_unlock(0, &iop->spare_lock);
+}
+
+/* Move up to @n spares to @slots; returns how many. */
+static unsigned int iopgtable_spare_take(struct iopgtable *iop, void **slots,
+					 u64 n)
+{
+	unsigned int got;
+
+	if (!READ_ONCE(iop->spares) || !iopgtable_spare_trylock(iop))
+		return 0;
+	got = min_t(u64, n, iop->spares);
+	WRITE_ONCE(iop->spares, iop->spares - got);
+	memcpy(slots, &iop->spare[iop->spares], got * sizeof(*slots));
+	iopgtable_spare_unlock(iop);
+	return got;
+}
+
+/*
+ * Give back @n tables a reservation held, unused: spares while there is
+ * room for them, freed through the format after that.
+ */
+static void iopgtable_spare_put(struct iopgtable *iop, void **tables,
+				unsigned int n)
+{
+	unsigned int max = iopgtable_spare_max(iop);
+
+	if (READ_ONCE(iop->spares) < max && iopgtable_spare_trylock(iop)) {
+		unsigned int k = min(n, max - iop->spares);
+
+		memcpy(&iop->spare[iop->spares], &tables[n - k],
+		       k * sizeof(*tables));
+		WRITE_ONCE(iop->spares, iop->spares + k);
+		iopgtable_spare_unlock(iop);
+		n -= k;
+	}
+	while (n)
+		iop->format->free_table(iop, tables[--n]);
+}
 
 /**
  * iopgtable_prealloc_take() - take a reserved table for a running call
@@ -636,7 +720,7 @@ void *iopgtable_prealloc_take(struct iopgtable *iop,
 				    iova);
 		return NULL;
 	}
-	return pa->tables[--pa->count];
+	return iopgtable_prealloc_slots(pa)[--pa->count];
 }
 
 /**
@@ -651,9 +735,9 @@ void *iopgtable_prealloc_take(struct iopgtable *iop,
 void iopgtable_prealloc_put(struct iopgtable_prealloc *pa, void *table)
 {
 	/* There is room: the table was taken from here. */
-	if (WARN_ON_ONCE(pa->count >= pa->room))
+	if (WARN_ON_ONCE(pa->count >= iopgtable_prealloc_room(pa)))
 		return;
-	pa->tables[pa->count++] = table;
+	iopgtable_prealloc_slots(pa)[pa->count++] = table;
 }
 
 /*
@@ -717,15 +801,16 @@ static void iopgtable_tally_split(struct iopgtable_tally *t, u64 point,
 #define IOPGTABLE_PREALLOC_MAX	((unsigned int)(INT_MAX / sizeof(void *)))
 
 /*
- * Add @n tables to @pa, allocated by the format with @gfp. All or nothing:
- * on -ENOMEM @pa holds what it held before.
+ * Add @n tables to @pa: spares first, then allocated by the format with
+ * @gfp. All or nothing: on -ENOMEM @pa holds what it held before.
  */
 static int iopgtable_prealloc_fill(struct iopgtable *iop,
 				   struct iopgtable_prealloc *pa, u64 n,
 				   gfp_t gfp)
 {
 	gfp_t array_gfp = gfp & ~(__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM);
-	unsigned int count = pa->count;
+	unsigned int count = pa->count, got;
+	void **slots;
 
 	if (pa->count && WARN_ON_ONCE(pa->ops != &iop->ops))
 		return -EINVAL;
@@ -734,7 +819,7 @@ static int iopgtable_prealloc_fill(struct iopgtable *iop,
 	/* More than 2 GiB of pointers: no allocation could hold them. */
 	if (n > IOPGTABLE_PREALLOC_MAX - count)
 		return -ENOMEM;
-	if (count + n > pa->room) {
+	if (count + n > iopgtable_prealloc_room(pa)) {
 		unsigned int room = count + n;
 		void **tables;
 
@@ -744,23 +829,28 @@ static int iopgtable_prealloc_fill(struct iopgtable *iop,
 		if (!tables)
 			return -ENOMEM;
 		if (count)
-			memcpy(tables, pa->tables, count * sizeof(*tables));
+			memcpy(tables, iopgtable_prealloc_slots(pa),
+			       count * sizeof(*tables));
 		kvfree(pa->tables);
 		pa->tables = tables;
 		pa->room = room;
 	}
 
+	pa->ops = &iop->ops;
+	slots = iopgtable_prealloc_slots(pa);
+	got = iopgtable_spare_take(iop, &slots[count], n);
+	pa->count = count + got;
+	n -= got;
 	while (n--) {
 		void *table = iop->format->alloc_table(iop, gfp);
 
 		if (!table) {
-			while (pa->count > count)
-				iop->format->free_table(iop,
-							pa->tables[--pa->count]);
+			iopgtable_spare_put(iop, &slots[count],
+					    pa->count - count);
+			pa->count = count;
 			return -ENOMEM;
 		}
-		pa->tables[pa->count++] = table;
-		pa->ops = &iop->ops;
+		slots[pa->count++] = table;
 	}
 	pa->added += pa->count - count;
 	return 0;
@@ -790,7 +880,12 @@ static int iopgtable_check_reserve(const struct iopgtable *iop, u64 iova,
  */
 void iopgtable_prealloc_init(struct iopgtable_prealloc *pa)
 {
-	memset(pa, 0, sizeof(*pa));
+	/* Not @few: no slot past @count is read. */
+	pa->tables = NULL;
+	pa->count = 0;
+	pa->room = 0;
+	pa->ops = NULL;
+	pa->added = 0;
 }
 EXPORT_SYMBOL_GPL(iopgtable_prealloc_init);
 
@@ -1023,7 +1118,9 @@ EXPORT_SYMBOL_GPL(iopgtable_prealloc_count);
  * @pa: the reservation; empty afterwards, and may be filled again.
  *
  * Frees the tables through @cfg->free, or the default allocator, after
- * unmapping them for DMA for a non-coherent walker. Tables the running
+ * unmapping them for DMA for a non-coherent walker. The default allocator
+ * keeps up to 64 KiB of them, zeroed and mapped, as spares for the table's
+ * next reservation, and frees them with the table. Tables the running
  * calls took are the page table's: they are freed as any other.
  *
  * Context: Any context the caller's @cfg->free may run in; does not sleep
@@ -1035,11 +1132,9 @@ void iopgtable_prealloc_release(struct iopgtable_ops *ops,
 	trace_iopgtable_prealloc_release(ops, pa, pa->count,
 					 pa->added - pa->count);
 	if (pa->count) {
-		struct iopgtable *iop = to_iopgtable(pa->ops);
-
 		WARN_ON_ONCE(pa->ops != ops);
-		while (pa->count)
-			iop->format->free_table(iop, pa->tables[--pa->count]);
+		iopgtable_spare_put(to_iopgtable(pa->ops),
+				    iopgtable_prealloc_slots(pa), pa->count);
 	}
 	kvfree(pa->tables);
 	iopgtable_prealloc_init(pa);

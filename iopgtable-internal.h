@@ -12,11 +12,21 @@
 #include <linux/iopgtable.h>
 #include <linux/kernel.h>
 #include <linux/ratelimit_types.h>
+#include <linux/sizes.h>
 
 struct iopgtable;
 
 /* Levels of the deepest walk: the size of &iopgtable_walk.ptes. */
 #define IOPGTABLE_MAX_LEVELS	4
+
+/*
+ * The spare tables a page table keeps: at most 64 KiB of them, at most 16.
+ * A bind of a few blocks reserves two or three tables and, where the
+ * tables are there already, gives them all back: the next one takes them
+ * again instead of allocating and zeroing pages.
+ */
+#define IOPGTABLE_SPARE_BYTES	SZ_64K
+#define IOPGTABLE_SPARE_MAX	16
 
 /**
  * struct iopgtable_leaf - one leaf entry, as the dump sees it
@@ -151,6 +161,10 @@ struct iopgtable_format {
  * @sync_probe: for the tests: when set, called after each DMA sync with
  *	the first byte and the length it made visible.
  * @debugfs: the file iopgtable_debugfs_add() created, or NULL.
+ * @spare_lock: bit 0 guards @spare and @spares; only ever tried.
+ * @spares: how many tables @spare holds.
+ * @spare: tables of the default allocator that reservations gave back
+ *	unused, zeroed and ready for the walker, for the next reservation.
  */
 struct iopgtable {
 	struct iopgtable_ops ops;
@@ -169,6 +183,9 @@ struct iopgtable {
 	void (*sync_probe)(struct iopgtable *iop, const void *addr,
 			   size_t size);
 	struct dentry *debugfs;
+	unsigned long spare_lock;
+	unsigned int spares;
+	void *spare[IOPGTABLE_SPARE_MAX];
 };
 
 static inline struct iopgtable *to_iopgtable(struct iopgtable_ops *ops)

@@ -22,6 +22,9 @@
 #include <linux/prandom.h>
 #include <linux/scatterlist.h>
 #include <linux/sizes.h>
+#include <linux/tracepoint.h>
+
+#include <trace/events/iopgtable.h>
 
 #include "test-util.h"
 
@@ -1295,9 +1298,206 @@ static void pa_sgtable_exact(struct kunit *test)
 		   reserved);
 }
 
+/* Tables of one page table made and freed, seen through the tracepoints. */
+struct pa_spare_trace {
+	const void *ops;
+	unsigned int allocs;
+	unsigned int frees;
+};
+
+static void pa_spare_alloc(void *data, const void *ops, unsigned int level,
+			   u64 paddr, size_t size)
+{
+	struct pa_spare_trace *tr = data;
+
+	if (ops == tr->ops)
+		tr->allocs++;
+}
+
+static void pa_spare_free(void *data, const void *ops, unsigned int level,
+			  u64 paddr, size_t size)
+{
+	struct pa_spare_trace *tr = data;
+
+	if (ops == tr->ops)
+		tr->frees++;
+}
+
+static void pa_spare_unregister(void *data)
+{
+	unregister_trace_iopgtable_table_alloc(pa_spare_alloc, data);
+	unregister_trace_iopgtable_table_free(pa_spare_free, data);
+	tracepoint_synchronize_unregister();
+}
+
+KUNIT_DEFINE_ACTION_WRAPPER(pa_free_ops, iopgtable_free_ops,
+			    struct iopgtable_ops *);
+
+/* How many spares @iop holds; their tables copied to @held when set. */
+static unsigned int pa_spares(const struct iopgtable *iop, void **held)
+{
+	if (held)
+		memcpy(held, iop->spare, iop->spares * sizeof(*held));
+	return iop->spares;
+}
+
+/* Whether @pa holds @table. */
+static bool pa_holds(struct iopgtable_prealloc *pa, void *table)
+{
+	void **slots = pa->tables ?: pa->few;
+	unsigned int i;
+
+	for (i = 0; i < pa->count; i++)
+		if (slots[i] == table)
+			return true;
+	return false;
+}
+
+/*
+ * The default allocator keeps what a release gives back unused, up to
+ * 64 KiB of tables, and the next reservation takes those before it
+ * allocates: 16 tables of 4K, one of 64K. A caller's allocator gets every
+ * table back. Allocations and frees are counted through the tracepoints
+ * where the kernel has them: every table is freed with the page table.
+ */
+static void pa_default_allocator_spares(struct kunit *test)
+{
+	static const struct {
+		unsigned long granule;
+		unsigned int max;
+	} rows[] = { { SZ_4K, 16 }, { SZ_64K, 1 } };
+	unsigned int r;
+
+	for (r = 0; r < ARRAY_SIZE(rows); r++) {
+		struct iopgtable_cfg cfg = iopgtable_test_cfg(S1);
+		unsigned long g = rows[r].granule;
+		/* Tables per level below the root of a bind of 32 granules. */
+		unsigned int per_bind = g == SZ_4K ? 3 : 2;
+		struct pa_spare_trace *tr;
+		struct iopgtable_prealloc pa;
+		struct iopgtable_ops *ops;
+		struct iopgtable *iop;
+		void *held[IOPGTABLE_SPARE_MAX];
+		unsigned int i, spares;
+
+		kunit_info(test, "granule %luK, %u spares at most", g / SZ_1K,
+			   rows[r].max);
+		cfg.pgsize_bitmap = g;
+		cfg.alloc = NULL;
+		cfg.free = NULL;
+		cfg.tlb = NULL;
+		ops = iopgtable_alloc_ops(S1, &cfg, NULL);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ops);
+		KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pa_free_ops,
+								ops), 0);
+		iop = to_iopgtable(ops);
+		tr = kunit_kzalloc(test, sizeof(*tr), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, tr);
+		tr->ops = ops;
+		if (IS_ENABLED(CONFIG_TRACEPOINTS)) {
+			KUNIT_ASSERT_EQ(test,
+					register_trace_iopgtable_table_alloc(pa_spare_alloc,
+									     tr),
+					0);
+			KUNIT_ASSERT_EQ(test,
+					register_trace_iopgtable_table_free(pa_spare_free,
+									    tr),
+					0);
+			KUNIT_ASSERT_EQ(test,
+					kunit_add_action_or_reset(test,
+								  pa_spare_unregister,
+								  tr),
+					0);
+		}
+
+		/* A few tables: held in the reservation itself, no array. */
+		iopgtable_prealloc_init(&pa);
+		KUNIT_ASSERT_EQ(test, iopgtable_prealloc_map(ops, &pa, SZ_1G,
+							     32 * g, GFP_KERNEL),
+				0);
+		KUNIT_ASSERT_EQ(test, iopgtable_prealloc_count(&pa), per_bind);
+		KUNIT_EXPECT_NULL(test, pa.tables);
+		iopgtable_prealloc_release(ops, &pa);
+		spares = min(per_bind, rows[r].max);
+		KUNIT_ASSERT_EQ(test, pa_spares(iop, held), spares);
+		KUNIT_EXPECT_EQ(test, iopgtable_prealloc_count(&pa), 0U);
+
+		/* The next bind takes the same tables back, allocating none. */
+		KUNIT_ASSERT_EQ(test, iopgtable_prealloc_map(ops, &pa, SZ_1G,
+							     32 * g, GFP_KERNEL),
+				0);
+		KUNIT_ASSERT_EQ(test, iopgtable_prealloc_count(&pa), per_bind);
+		KUNIT_EXPECT_EQ(test, pa_spares(iop, NULL), 0U);
+		for (i = 0; i < spares; i++)
+			KUNIT_EXPECT_TRUE(test, pa_holds(&pa, held[i]));
+		if (IS_ENABLED(CONFIG_TRACEPOINTS)) {
+			KUNIT_EXPECT_EQ(test, tr->allocs, 2 * per_bind - spares);
+			KUNIT_EXPECT_EQ(test, tr->frees, per_bind - spares);
+		}
+
+		/* They map: tables taken from spares are zeroed and ready. */
+		KUNIT_EXPECT_EQ(test, iopgtable_map_prealloc(ops, SZ_1G, SZ_2G,
+							     32 * g, RW, &pa),
+				0);
+		for (i = 0; i < 32; i++)
+			KUNIT_EXPECT_EQ(test, ops->iova_to_phys(ops, SZ_1G + i * g),
+					(phys_addr_t)SZ_2G + i * g);
+		KUNIT_EXPECT_EQ(test, iopgtable_prealloc_count(&pa), 0U);
+		iopgtable_prealloc_release(ops, &pa);
+
+		/*
+		 * More than the spares hold, from ten binds added to one
+		 * reservation: an array, and the rest of the release freed.
+		 */
+		for (i = 0; i < 10; i++)
+			KUNIT_ASSERT_EQ(test,
+					iopgtable_prealloc_map(ops, &pa,
+							       SZ_8G + (u64)i * SZ_1G,
+							       32 * g,
+							       GFP_KERNEL),
+					0);
+		KUNIT_EXPECT_EQ(test, iopgtable_prealloc_count(&pa),
+				10 * per_bind);
+		KUNIT_EXPECT_NOT_NULL(test, pa.tables);
+		iopgtable_prealloc_release(ops, &pa);
+		KUNIT_EXPECT_EQ(test, pa_spares(iop, NULL), rows[r].max);
+
+		/* The page table frees its spares with its tables. */
+		kunit_release_action(test, pa_free_ops, ops);
+		if (IS_ENABLED(CONFIG_TRACEPOINTS)) {
+			KUNIT_EXPECT_GT(test, tr->allocs, 0U);
+			/* The root is neither a spare nor traced apart. */
+			KUNIT_EXPECT_EQ(test, tr->frees, tr->allocs + 1);
+		}
+	}
+}
+
+/*
+ * A caller's allocator caches as it likes: a release gives it every table
+ * back, and the page table keeps none.
+ */
+static void pa_caller_allocator_no_spares(struct kunit *test)
+{
+	struct iopgtable_cfg cfg = iopgtable_test_cfg(S1);
+	struct iopgtable_test_table *t = iopgtable_test_new(test, S1, &cfg);
+	struct iopgtable_prealloc pa;
+	unsigned long frees = t->frees;
+
+	iopgtable_prealloc_init(&pa);
+	KUNIT_ASSERT_EQ(test, iopgtable_prealloc_map(t->ops, &pa, SZ_1G, SZ_2M,
+						     GFP_KERNEL),
+			0);
+	KUNIT_ASSERT_EQ(test, iopgtable_prealloc_count(&pa), 3U);
+	iopgtable_prealloc_release(t->ops, &pa);
+	KUNIT_EXPECT_EQ(test, t->frees, frees + 3);
+	KUNIT_EXPECT_EQ(test, pa_spares(to_iopgtable(t->ops), NULL), 0U);
+}
+
 static struct kunit_case pa_test_cases[] = {
 	KUNIT_CASE(pa_contract_example),
 	KUNIT_CASE(pa_prepare_errors),
+	KUNIT_CASE(pa_default_allocator_spares),
+	KUNIT_CASE(pa_caller_allocator_no_spares),
 	KUNIT_CASE_PARAM(pa_short_reservation, pa_gen_params),
 	KUNIT_CASE_PARAM(pa_split_one_page, pa_gen_params),
 	KUNIT_CASE_PARAM(pa_split_both_ends, pa_gen_params),

@@ -177,13 +177,16 @@ struct iopgtable_ops {
 
 /**
  * struct iopgtable_prealloc - tables reserved for calls that cannot allocate
- * @tables: the reserved tables, each ready for the walker.
- * @count: how many @tables holds.
+ * @tables: the reserved tables, each ready for the walker, when they are
+ *	more than @few has room for; else NULL.
+ * @count: how many tables it holds.
  * @room: how many @tables has room for.
  * @ops: the page table the tables held were reserved for.
  * @added: the tables the iopgtable_prealloc_*() calls added since
  *	iopgtable_prealloc_init() or the last iopgtable_prealloc_release(),
  *	for the trace event of the release: those not held were taken.
+ * @few: the tables while @tables is NULL. A bind of a few blocks or a
+ *	split needs no more, and reserving them then allocates no array.
  *
  * Initialise with iopgtable_prealloc_init(), fill with the
  * iopgtable_prealloc_*() calls, run the updates that take from it, then
@@ -197,6 +200,7 @@ struct iopgtable_prealloc {
 	unsigned int room;
 	struct iopgtable_ops *ops;
 	u64 added;
+	void *few[4];
 };
 
 struct iopgtable_ops *iopgtable_alloc_ops(enum iopgtable_fmt fmt,

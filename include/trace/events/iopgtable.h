@@ -179,8 +179,11 @@ TRACE_EVENT(iopgtable_prealloc_prepare,
 
 /*
  * An iopgtable_prealloc_release() of @pa, before the iopgtable_table_free
- * events (at level 4) of the tables it gives back.
- * @unused: the tables given back unused, freed now.
+ * events (at level 4) of the tables it frees. The default allocator keeps
+ * some as spares for the next reservation: those are freed, and traced,
+ * with the page table, and a reservation that takes them traces no
+ * iopgtable_table_alloc for them.
+ * @unused: the tables given back unused, freed now or kept as spares.
  * @taken: the tables the running calls took from @pa and kept since it
  *	was initialised or last released.
  */
