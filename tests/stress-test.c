@@ -30,6 +30,9 @@
  * final state is deterministic although the interleaving is not; nothing
  * depends on timing. The seed is the stress_seed module parameter, printed.
  * The allocator here counts with atomics: the suites' shared one does not.
+ *
+ * A second case makes reservations on several CPUs at once with the
+ * default allocator, whose spare tables they share (see stress_spares()).
  */
 
 #include <kunit/test.h>
@@ -44,6 +47,7 @@
 #include <linux/sched.h>
 #include <linux/sched/task.h>
 #include <linux/sizes.h>
+#include <linux/xarray.h>
 
 #include "test-util.h"
 
@@ -711,8 +715,207 @@ static void stress_test(struct kunit *test)
 		   tot.reads, tot.checks, tot.allocs, tot.lost);
 }
 
+#define STRESS_PA_THREADS	4
+#define STRESS_PA_BINDS		128	/* per thread */
+#define STRESS_PA_SLOTS		32	/* 2M slots per thread */
+
+/**
+ * struct stress_pa - reservations made on several CPUs at once
+ * @ops: the table, with the default allocator.
+ * @held: the tables some thread's reservation holds, by address.
+ * @start: completed when the threads may start.
+ * @left: threads still running.
+ * @done: completed by the last thread to finish.
+ * @abort: set (WRITE_ONCE) to make the threads stop early on cleanup.
+ * @tasks: the threads, with a reference held.
+ * @errors: wrong results, per thread.
+ * @what: the first of them, per thread.
+ * @iova: where, per thread.
+ * @tables: tables reserved, per thread.
+ */
+struct stress_pa {
+	struct iopgtable_ops *ops;
+	struct xarray held;
+	struct completion start;
+	atomic_t left;
+	struct completion done;
+	bool abort;
+	struct task_struct *tasks[STRESS_PA_THREADS];
+	unsigned long errors[STRESS_PA_THREADS];
+	const char *what[STRESS_PA_THREADS];
+	u64 iova[STRESS_PA_THREADS];
+	unsigned long tables[STRESS_PA_THREADS];
+};
+
+struct stress_pa_thread {
+	struct stress_pa *sp;
+	unsigned int id;
+};
+
+static struct stress_pa_thread stress_pa_threads[STRESS_PA_THREADS];
+
+static void stress_pa_error(struct stress_pa *sp, unsigned int id,
+			    const char *what, u64 iova)
+{
+	if (!sp->errors[id]++) {
+		sp->what[id] = what;
+		sp->iova[id] = iova;
+	}
+}
+
+/*
+ * Bind a 2M block in one of this thread's slots, reserving for it first,
+ * and unmap it again. Every table of the reservation must be zeroed and in
+ * no other reservation: the held xarray refuses a second insertion. The
+ * tables are dropped from it before the release that may make them spares.
+ */
+static void stress_pa_bind(struct stress_pa *sp, unsigned int id, u64 iova)
+{
+	struct iopgtable_ops *ops = sp->ops;
+	phys_addr_t phys = SZ_4G + iova;
+	struct iopgtable_prealloc pa;
+	unsigned int i, n;
+	void **slots;
+
+	iopgtable_prealloc_init(&pa);
+	if (iopgtable_prealloc_map(ops, &pa, iova, SZ_2M, GFP_KERNEL)) {
+		stress_pa_error(sp, id, "iopgtable_prealloc_map", iova);
+		return;
+	}
+	n = iopgtable_prealloc_count(&pa);
+	slots = pa.tables ?: pa.few;
+	sp->tables[id] += n;
+	for (i = 0; i < n; i++) {
+		const u64 *table = slots[i];
+
+		if (xa_insert(&sp->held, (unsigned long)table, slots[i],
+			      GFP_KERNEL))
+			stress_pa_error(sp, id, "a table in two reservations",
+					iova);
+		if (READ_ONCE(table[0]) || READ_ONCE(table[SZ_4K / 8 - 1]))
+			stress_pa_error(sp, id, "a reserved table not zeroed",
+					iova);
+	}
+	if (iopgtable_map_prealloc(ops, iova, phys, SZ_2M, STRESS_PROT, &pa))
+		stress_pa_error(sp, id, "iopgtable_map_prealloc", iova);
+	else if (ops->iova_to_phys(ops, iova + SZ_1M) != phys + SZ_1M)
+		stress_pa_error(sp, id, "iova_to_phys", iova);
+	else if (iopgtable_unmap(ops, iova, SZ_2M, NULL) != SZ_2M)
+		stress_pa_error(sp, id, "iopgtable_unmap", iova);
+	for (i = 0; i < n; i++)
+		xa_erase(&sp->held, (unsigned long)slots[i]);
+	iopgtable_prealloc_release(ops, &pa);
+}
+
+static int stress_pa_thread(void *data)
+{
+	struct stress_pa_thread *th = data;
+	struct stress_pa *sp = th->sp;
+	unsigned int k;
+
+	wait_for_completion(&sp->start);
+	for (k = 0; k < STRESS_PA_BINDS && !READ_ONCE(sp->abort); k++) {
+		/* Slots of each thread interleaved in one 1G span. */
+		unsigned int slot = (k % STRESS_PA_SLOTS) * STRESS_PA_THREADS +
+				    th->id;
+
+		stress_pa_bind(sp, th->id, STRESS_BASE + (u64)slot * SZ_2M);
+		cond_resched();
+	}
+	if (atomic_dec_and_test(&sp->left))
+		complete(&sp->done);
+	return 0;
+}
+
+static void stress_pa_cleanup(void *data)
+{
+	struct stress_pa *sp = data;
+	unsigned int i;
+
+	WRITE_ONCE(sp->abort, true);
+	complete_all(&sp->start);
+	for (i = 0; i < STRESS_PA_THREADS; i++) {
+		if (sp->tasks[i]) {
+			kthread_stop_put(sp->tasks[i]);
+			sp->tasks[i] = NULL;
+		}
+	}
+	if (sp->ops) {
+		iopgtable_free_ops(sp->ops);
+		sp->ops = NULL;
+	}
+	xa_destroy(&sp->held);
+}
+
+/*
+ * Four threads bind 2M blocks in interleaved slots of one 1G span of one
+ * table with the default allocator, each reserving for every bind: after
+ * the first binds the tables are there, so each reservation goes back
+ * whole and the threads take each other's spares, or allocate and free
+ * when the spares' lock is held. No table may be in two reservations or
+ * come back dirty, every bind must translate, and the spares never exceed
+ * their bound.
+ */
+static void stress_spares(struct kunit *test)
+{
+	struct iopgtable_cfg cfg = iopgtable_test_cfg(IOPGTABLE_ARM_64_LPAE_S1);
+	unsigned long tables = 0;
+	struct stress_pa *sp;
+	unsigned int i;
+
+	sp = kunit_kzalloc(test, sizeof(*sp), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, sp);
+	xa_init(&sp->held);
+	init_completion(&sp->start);
+	init_completion(&sp->done);
+	atomic_set(&sp->left, STRESS_PA_THREADS);
+	cfg.alloc = NULL;
+	cfg.free = NULL;
+	cfg.tlb = NULL;
+	cfg.quirks &= ~IOPGTABLE_QUIRK_NO_WARN;
+	sp->ops = iopgtable_alloc_ops(IOPGTABLE_ARM_64_LPAE_S1, &cfg, NULL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, sp->ops);
+	KUNIT_ASSERT_EQ(test,
+			kunit_add_action_or_reset(test, stress_pa_cleanup, sp),
+			0);
+
+	for (i = 0; i < STRESS_PA_THREADS; i++) {
+		struct stress_pa_thread *th = &stress_pa_threads[i];
+		struct task_struct *task;
+
+		th->sp = sp;
+		th->id = i;
+		task = kthread_create(stress_pa_thread, th, "iopgtable-pa%u", i);
+		KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(task), "kthread_create: %ld",
+				       PTR_ERR(task));
+		get_task_struct(task);
+		sp->tasks[i] = task;
+		wake_up_process(task);
+	}
+	complete_all(&sp->start);
+	wait_for_completion(&sp->done);
+
+	for (i = 0; i < STRESS_PA_THREADS; i++) {
+		KUNIT_EXPECT_EQ_MSG(test, sp->errors[i], 0,
+				    "thread %u: %s at IOVA %#llx", i, sp->what[i],
+				    sp->iova[i]);
+		tables += sp->tables[i];
+	}
+	KUNIT_EXPECT_TRUE(test, xa_empty(&sp->held));
+	KUNIT_EXPECT_LE(test, to_iopgtable(sp->ops)->spares,
+			IOPGTABLE_SPARE_MAX);
+	KUNIT_EXPECT_EQ(test,
+			atomic_long_read(&to_iopgtable(sp->ops)->violations),
+			0);
+	kunit_info(test,
+		   "%u CPUs: %d threads made %d binds each, %lu tables reserved; %u spares left",
+		   num_online_cpus(), STRESS_PA_THREADS, STRESS_PA_BINDS,
+		   tables, to_iopgtable(sp->ops)->spares);
+}
+
 static struct kunit_case stress_test_cases[] = {
 	KUNIT_CASE_PARAM(stress_test, stress_gen_params),
+	KUNIT_CASE_SLOW(stress_spares),
 	{}
 };
 
