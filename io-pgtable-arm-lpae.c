@@ -721,6 +721,23 @@ static __always_inline int lpae_map(struct iopgtable *iop, u64 iova,
 	size_t done = 0;
 	int ret = 0;
 
+	/* One entry, where it is free: no run to measure. */
+	if (pgcount == 1) {
+		u64 *table, *ptep;
+		bool fresh;
+
+		table = lpae_walk_alloc(d, iova, lvl, gfp, pa, &ret, &fresh);
+		if (!table)
+			goto out;
+		ptep = table + lpae_index(d, iova, lvl);
+		if (fresh || !lpae_read(ptep)) {
+			lpae_write(ptep, attrs | oa);
+			lpae_sync(d, ptep, 1);
+			done = 1;
+			goto out;
+		}
+	}
+
 	while (done < pgcount) {
 		size_t idx, n, filled;
 		u64 *table, pte;
@@ -758,6 +775,7 @@ static __always_inline int lpae_map(struct iopgtable *iop, u64 iova,
 		break;
 	}
 
+out:
 	/*
 	 * Every entry written is visible to the walker before the caller can
 	 * start it, with a relaxed MMIO write or none: one barrier per call,
