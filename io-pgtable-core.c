@@ -622,11 +622,6 @@ EXPORT_SYMBOL_GPL(iopgtable_map_sgtable);
  * its own to cache: its tables go back to @cfg->free.
  */
 
-static void **iopgtable_prealloc_slots(struct iopgtable_prealloc *pa)
-{
-	return pa->tables ?: pa->few;
-}
-
 static unsigned int iopgtable_prealloc_room(const struct iopgtable_prealloc *pa)
 {
 	return pa->tables ? pa->room : ARRAY_SIZE(pa->few);

@@ -198,6 +198,12 @@ void iopgtable_init(struct iopgtable *iop, const struct iopgtable_cfg *cfg,
 
 void iopgtable_violation(struct iopgtable *iop, const char *what, u64 iova);
 
+/* Where @pa's tables are: its own few slots until it needs more. */
+static inline void **iopgtable_prealloc_slots(struct iopgtable_prealloc *pa)
+{
+	return pa->tables ?: pa->few;
+}
+
 void *iopgtable_prealloc_take(struct iopgtable *iop,
 			      struct iopgtable_prealloc *pa, u64 iova);
 void iopgtable_prealloc_put(struct iopgtable_prealloc *pa, void *table);

@@ -16,6 +16,7 @@ set -euo pipefail
 
 src=$("$IOPGTABLE_ROOT/scripts/prepare-kernel.sh")
 name=bench
+build=bench-uml
 kunitconfig=$IOPGTABLE_ROOT/tests/bench.kunitconfig
 cmd="make bench"
 args=()
@@ -24,6 +25,7 @@ case ${BENCH_TRACE:-y} in
 y) ;;
 n)
 	name=bench-notrace
+	build=bench-uml-notrace
 	kunitconfig=$BUILD_DIR/bench-notrace.kunitconfig
 	sed -e '/^CONFIG_ENABLE_DEFAULT_TRACERS=/d' \
 	    -e 's/^CONFIG_FTRACE=y$/CONFIG_FTRACE=n/' \
@@ -46,7 +48,7 @@ if [ -n "${BENCH_ONLY:-}" ]; then
 fi
 (cd "$src" && python3 tools/testing/kunit/kunit.py run \
 	--kunitconfig="$kunitconfig" \
-	--build_dir="$BUILD_DIR/${name/bench/bench-uml}" --jobs="$JOBS" \
+	--build_dir="$BUILD_DIR/$build" --jobs="$JOBS" \
 	--raw_output=all "${args[@]}" 'iopgtable_bench*') >"$log" 2>&1 ||
 	{ tail -n 30 "$log"; die "the benchmark did not run (see $log)"; }
 

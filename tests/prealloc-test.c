@@ -1344,7 +1344,7 @@ static unsigned int pa_spares(const struct iopgtable *iop, void **held)
 /* Whether @pa holds @table. */
 static bool pa_holds(struct iopgtable_prealloc *pa, void *table)
 {
-	void **slots = pa->tables ?: pa->few;
+	void **slots = iopgtable_prealloc_slots(pa);
 	unsigned int i;
 
 	for (i = 0; i < pa->count; i++)

@@ -719,6 +719,14 @@ static void stress_test(struct kunit *test)
 #define STRESS_PA_BINDS		128	/* per thread */
 #define STRESS_PA_SLOTS		32	/* 2M slots per thread */
 
+struct stress_pa;
+
+/* One thread of stress_spares(), in &struct stress_pa. */
+struct stress_pa_thread {
+	struct stress_pa *sp;
+	unsigned int id;
+};
+
 /**
  * struct stress_pa - reservations made on several CPUs at once
  * @ops: the table, with the default allocator.
@@ -727,6 +735,7 @@ static void stress_test(struct kunit *test)
  * @left: threads still running.
  * @done: completed by the last thread to finish.
  * @abort: set (WRITE_ONCE) to make the threads stop early on cleanup.
+ * @threads: what each thread is given.
  * @tasks: the threads, with a reference held.
  * @errors: wrong results, per thread.
  * @what: the first of them, per thread.
@@ -740,19 +749,13 @@ struct stress_pa {
 	atomic_t left;
 	struct completion done;
 	bool abort;
+	struct stress_pa_thread threads[STRESS_PA_THREADS];
 	struct task_struct *tasks[STRESS_PA_THREADS];
 	unsigned long errors[STRESS_PA_THREADS];
 	const char *what[STRESS_PA_THREADS];
 	u64 iova[STRESS_PA_THREADS];
 	unsigned long tables[STRESS_PA_THREADS];
 };
-
-struct stress_pa_thread {
-	struct stress_pa *sp;
-	unsigned int id;
-};
-
-static struct stress_pa_thread stress_pa_threads[STRESS_PA_THREADS];
 
 static void stress_pa_error(struct stress_pa *sp, unsigned int id,
 			    const char *what, u64 iova)
@@ -783,7 +786,7 @@ static void stress_pa_bind(struct stress_pa *sp, unsigned int id, u64 iova)
 		return;
 	}
 	n = iopgtable_prealloc_count(&pa);
-	slots = pa.tables ?: pa.few;
+	slots = iopgtable_prealloc_slots(&pa);
 	sp->tables[id] += n;
 	for (i = 0; i < n; i++) {
 		const u64 *table = slots[i];
@@ -880,7 +883,7 @@ static void stress_spares(struct kunit *test)
 			0);
 
 	for (i = 0; i < STRESS_PA_THREADS; i++) {
-		struct stress_pa_thread *th = &stress_pa_threads[i];
+		struct stress_pa_thread *th = &sp->threads[i];
 		struct task_struct *task;
 
 		th->sp = sp;
