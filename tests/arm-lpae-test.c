@@ -1236,13 +1236,8 @@ static const struct iopgtable_flush_ops lpae_order_flush_ops = {
  */
 static void lpae_test_noncoherent_unmap_order(struct kunit *test)
 {
-	struct device *dev = kunit_device_register(test, "iopgtable-dma");
+	struct device *dev = iopgtable_test_dma_device(test, "iopgtable-dma");
 	unsigned int i;
-
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
-	if (!IS_ENABLED(CONFIG_HAS_DMA))
-		kunit_skip(test, "no DMA in this kernel");
-	dma_coerce_mask_and_coherent(dev, DMA_BIT_MASK(64));
 
 	for (i = 0; i < ARRAY_SIZE(lpae_fmts); i++) {
 		struct iopgtable_cfg cfg = iopgtable_test_cfg(lpae_fmts[i]);

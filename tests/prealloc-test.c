@@ -614,28 +614,6 @@ static void pa_split_allocates(struct kunit *test)
 
 /* ---- non-coherent walkers: the order of the syncs ---- */
 
-struct pa_sync_event {
-	const void *addr;
-	size_t size;
-	u64 watched;	/* the watched entry when the sync was made */
-};
-
-static struct {
-	struct pa_sync_event ev[8];
-	unsigned int n;
-	const u64 *watch;
-} pa_syncs;
-
-static void pa_sync_probe(struct iopgtable *iop, const void *addr, size_t size)
-{
-	if (pa_syncs.n < ARRAY_SIZE(pa_syncs.ev))
-		pa_syncs.ev[pa_syncs.n] = (struct pa_sync_event) {
-			.addr = addr, .size = size,
-			.watched = pa_syncs.watch ? READ_ONCE(*pa_syncs.watch) : 0,
-		};
-	pa_syncs.n++;
-}
-
 /*
  * A split for a non-coherent walker: the new table is synced whole while
  * the block still stands, then the entry that publishes it, which then
@@ -645,13 +623,10 @@ static void pa_split_noncoherent(struct kunit *test)
 {
 	static const enum iopgtable_fmt fmts[] = { S1, MALI };
 	struct device *dev;
+	struct iopgtable_test_syncs syncs;
 	unsigned int f;
 
-	if (!IS_ENABLED(CONFIG_HAS_DMA))
-		kunit_skip(test, "no DMA API: no non-coherent walker here");
-	dev = kunit_device_register(test, "iopgtable-prealloc-dma");
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
-	dma_coerce_mask_and_coherent(dev, DMA_BIT_MASK(64));
+	dev = iopgtable_test_dma_device(test, "iopgtable-prealloc-dma");
 
 	for (f = 0; f < ARRAY_SIZE(fmts); f++) {
 		struct iopgtable_cfg cfg = iopgtable_test_cfg(fmts[f]);
@@ -676,30 +651,28 @@ static void pa_split_noncoherent(struct kunit *test)
 		KUNIT_ASSERT_EQ(test, iopgtable_prealloc_unmap(t->ops, &pa,
 							       iova + SZ_4K, SZ_4K,
 							       GFP_KERNEL), 0);
-		memset(&pa_syncs, 0, sizeof(pa_syncs));
-		pa_syncs.watch = ptep;
-		to_iopgtable(t->ops)->sync_probe = pa_sync_probe;
+		iopgtable_test_syncs_start(t, &syncs, ptep);
 		KUNIT_EXPECT_EQ(test, iopgtable_unmap_split(t->ops, iova + SZ_4K,
 							    SZ_4K, &pa, NULL),
 				SZ_4K);
-		to_iopgtable(t->ops)->sync_probe = NULL;
+		iopgtable_test_syncs_stop(t);
 
 		pte = READ_ONCE(*ptep);
 		table = phys_to_virt(pte & PA_PTE_OA);
 		KUNIT_EXPECT_EQ(test, pte & ~PA_PTE_OA,
 				PA_TYPE_TABLE | PA_PTE_SW_SYNC);
 		/* The table, whole, while the block stood */
-		KUNIT_ASSERT_EQ(test, pa_syncs.n, 3);
-		KUNIT_EXPECT_PTR_EQ(test, pa_syncs.ev[0].addr, (const void *)table);
-		KUNIT_EXPECT_EQ(test, pa_syncs.ev[0].size, SZ_4K);
-		KUNIT_EXPECT_EQ(test, pa_syncs.ev[0].watched, blk);
+		KUNIT_ASSERT_EQ(test, syncs.n, 3);
+		KUNIT_EXPECT_PTR_EQ(test, syncs.ev[0].addr, (const void *)table);
+		KUNIT_EXPECT_EQ(test, syncs.ev[0].size, SZ_4K);
+		KUNIT_EXPECT_EQ(test, syncs.ev[0].watched, blk);
 		/* Then the entry, once it pointed at the table */
-		KUNIT_EXPECT_PTR_EQ(test, pa_syncs.ev[1].addr, (const void *)ptep);
-		KUNIT_EXPECT_EQ(test, pa_syncs.ev[1].size, 8);
-		KUNIT_EXPECT_EQ(test, pa_syncs.ev[1].watched, pte & ~PA_PTE_SW_SYNC);
+		KUNIT_EXPECT_PTR_EQ(test, syncs.ev[1].addr, (const void *)ptep);
+		KUNIT_EXPECT_EQ(test, syncs.ev[1].size, 8);
+		KUNIT_EXPECT_EQ(test, syncs.ev[1].watched, pte & ~PA_PTE_SW_SYNC);
 		/* Then the cleared page */
-		KUNIT_EXPECT_PTR_EQ(test, pa_syncs.ev[2].addr, (const void *)&table[1]);
-		KUNIT_EXPECT_EQ(test, pa_syncs.ev[2].size, 8);
+		KUNIT_EXPECT_PTR_EQ(test, syncs.ev[2].addr, (const void *)&table[1]);
+		KUNIT_EXPECT_EQ(test, syncs.ev[2].size, 8);
 		for (i = 0; i < 512; i++) {
 			u64 want = i == 1 ? 0 : (blk & PA_PTE_PROT) |
 				   pa_leaf_type(t, 3) |

@@ -3,8 +3,10 @@
  * Shared helpers of the iopgtable KUnit suites.
  */
 
+#include <kunit/device.h>
 #include <kunit/resource.h>
 #include <linux/bitfield.h>
+#include <linux/dma-mapping.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/mm.h>
@@ -322,4 +324,49 @@ u64 iopgtable_test_translate(struct iopgtable_test_table *t, u64 iova)
 		return 0;
 	shift = granule_lg2 + (3 - walk.level) * (granule_lg2 - 3);
 	return (walk.pte & TEST_PTE_OA) | (iova & (BIT_ULL(shift) - 1));
+}
+
+static struct iopgtable_test_syncs *iopgtable_test_syncs_log;
+
+static void iopgtable_test_sync_probe(struct iopgtable *iop, const void *addr,
+				      size_t size)
+{
+	struct iopgtable_test_syncs *s = iopgtable_test_syncs_log;
+	unsigned int i = s->n++;
+
+	if (i < ARRAY_SIZE(s->ev)) {
+		s->ev[i].addr = addr;
+		s->ev[i].size = size;
+		s->ev[i].watched = s->watch ? READ_ONCE(*s->watch) : 0;
+	}
+}
+
+void iopgtable_test_syncs_start(struct iopgtable_test_table *t,
+				struct iopgtable_test_syncs *s,
+				const u64 *watch)
+{
+	memset(s, 0, sizeof(*s));
+	s->watch = watch;
+	iopgtable_test_syncs_log = s;
+	to_iopgtable(t->ops)->sync_probe = iopgtable_test_sync_probe;
+}
+
+void iopgtable_test_syncs_stop(struct iopgtable_test_table *t)
+{
+	to_iopgtable(t->ops)->sync_probe = NULL;
+	iopgtable_test_syncs_log = NULL;
+}
+
+struct device *iopgtable_test_dma_device(struct kunit *test, const char *name)
+{
+	struct device *dev;
+
+	if (!IS_ENABLED(CONFIG_HAS_DMA))
+		kunit_skip(test, "no DMA API: no non-coherent walker here");
+	dev = kunit_device_register(test, name);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	KUNIT_ASSERT_EQ(test, dma_coerce_mask_and_coherent(dev,
+							   DMA_BIT_MASK(64)),
+			0);
+	return dev;
 }

@@ -199,4 +199,38 @@ iopgtable_test_warnings(struct iopgtable_test_table *t)
 	return atomic_long_read(&to_iopgtable(t->ops)->warnings);
 }
 
+/**
+ * struct iopgtable_test_syncs - a table's DMA syncs, in order
+ * @ev: the first syncs made.
+ * @ev.addr: the first byte synced.
+ * @ev.size: the bytes synced.
+ * @ev.watched: the watched entry when the sync was made (0 without one).
+ * @n: how many syncs were made, which may be more than @ev holds.
+ * @watch: the entry to read at each sync, or NULL.
+ */
+struct iopgtable_test_syncs {
+	struct {
+		const void *addr;
+		size_t size;
+		u64 watched;
+	} ev[8];
+	unsigned int n;
+	const u64 *watch;
+};
+
+/*
+ * Record @t's DMA syncs in @s, which starts empty, reading @watch at each,
+ * until iopgtable_test_syncs_stop(). One table at a time.
+ */
+void iopgtable_test_syncs_start(struct iopgtable_test_table *t,
+				struct iopgtable_test_syncs *s,
+				const u64 *watch);
+void iopgtable_test_syncs_stop(struct iopgtable_test_table *t);
+
+/*
+ * A device whose DMA addresses are physical ones, for the tables of a
+ * non-coherent walker. Skips the test in a kernel without the DMA API.
+ */
+struct device *iopgtable_test_dma_device(struct kunit *test, const char *name);
+
 #endif /* _IOPGTABLE_TEST_UTIL_H */
