@@ -1432,6 +1432,229 @@ static void lpae_test_walk_cache_alternate(struct kunit *test)
 	iopgtable_test_release(t);
 }
 
+/*
+ * The range of a whole-table map: 3 pages below a table span, two whole
+ * spans (each a new table of leaves, built before it is installed), then 5
+ * pages. In granules; the span is a table's entries times the granule.
+ */
+#define LPAE_TS_HEAD	3
+#define LPAE_TS_TAIL	5
+
+static size_t lpae_ts_pages(size_t g)
+{
+	return LPAE_TS_HEAD + 2 * (g / 8) + LPAE_TS_TAIL;
+}
+
+/* Expect @a and @b to hold the same leaves for @n pages of @g from @iova. */
+static void lpae_ts_expect_same(struct kunit *test,
+				struct iopgtable_test_table *a,
+				struct iopgtable_test_table *b, u64 iova,
+				size_t g, size_t n)
+{
+	struct iopgtable_test_walk wa, wb;
+	unsigned long bad = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		u64 va = iova + (u64)i * g;
+		u64 pa = iopgtable_test_walk(a, va, &wa);
+
+		if (!pa || pa != iopgtable_test_walk(b, va, &wb) ||
+		    wa.level != 3 || wb.level != 3)
+			bad++;
+	}
+	KUNIT_EXPECT_EQ(test, bad, 0);
+}
+
+/*
+ * A map that covers whole table spans builds each new table of leaves
+ * before installing it (without zeroing it first, with the default
+ * allocator). The result must be the tables and the leaves a map of the
+ * same pages one call each makes (which never builds a table whole): the
+ * same number of tables allocated, the same raw leaf for every page. The
+ * default allocator gets the same leaves, even from pages freed dirty.
+ */
+static void lpae_test_table_span(struct kunit *test)
+{
+	const struct lpae_wc_case *c = test->param_value;
+	size_t g = c->granule, span = lpae_wc_block(g), n = lpae_ts_pages(g);
+	struct iopgtable_cfg cfg = iopgtable_test_cfg(c->fmt);
+	u64 iova = 4 * (u64)span - LPAE_TS_HEAD * g, pa = 0x80000000ULL;
+	struct iopgtable_test_table *whole, *paged, dflt = { .test = test };
+	size_t mapped, i;
+	void *dirty[64];
+
+	cfg.pgsize_bitmap = g | span;
+	whole = iopgtable_test_new(test, c->fmt, &cfg);
+	paged = iopgtable_test_new(test, c->fmt, &cfg);
+
+	KUNIT_EXPECT_EQ(test, iopgtable_test_map_pages(whole, iova, pa, g, n,
+						       RW, &mapped), 0);
+	KUNIT_EXPECT_EQ(test, mapped, n * g);
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ(test, iopgtable_test_map_pages(paged,
+							       iova + i * g,
+							       pa + i * g, g,
+							       1, RW, &mapped),
+				0);
+	KUNIT_EXPECT_EQ(test, whole->allocs, paged->allocs);
+	iopgtable_test_expect_mapped(whole, iova, pa, n * g);
+	iopgtable_test_expect_unmapped(whole, iova - g, g);
+	iopgtable_test_expect_unmapped(whole, iova + n * g, g);
+	lpae_ts_expect_same(test, whole, paged, iova, g, n);
+
+	/* The default allocator, given back dirty pages first. */
+	for (i = 0; i < ARRAY_SIZE(dirty); i++) {
+		dirty[i] = (void *)__get_free_pages(GFP_KERNEL,
+						    get_order(g));
+		if (dirty[i])
+			memset(dirty[i], 0xa5, g);
+	}
+	for (i = 0; i < ARRAY_SIZE(dirty); i++)
+		if (dirty[i])
+			free_pages((unsigned long)dirty[i], get_order(g));
+	dflt.cfg = iopgtable_test_cfg(c->fmt);
+	dflt.cfg.pgsize_bitmap = g | span;
+	dflt.cfg.alloc = NULL;
+	dflt.cfg.free = NULL;
+	dflt.cfg.tlb = NULL;
+	dflt.fmt = c->fmt;
+	dflt.ops = iopgtable_alloc_ops(c->fmt, &dflt.cfg, NULL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dflt.ops);
+	KUNIT_EXPECT_EQ(test, dflt.ops->map_pages(dflt.ops, iova, pa, g, n, RW,
+						  GFP_KERNEL, &mapped), 0);
+	lpae_ts_expect_same(test, &dflt, paged, iova, g, n);
+	KUNIT_EXPECT_EQ(test, iopgtable_unmap(dflt.ops, iova, n * g, NULL),
+			n * g);
+	iopgtable_test_expect_unmapped(&dflt, iova, n * g);
+	iopgtable_free_ops(dflt.ops);
+
+	KUNIT_EXPECT_EQ(test, iopgtable_unmap(whole->ops, iova, n * g, NULL),
+			n * g);
+	iopgtable_test_expect_unmapped(whole, iova, n * g);
+	iopgtable_test_release(whole);
+	iopgtable_test_release(paged);
+}
+
+/*
+ * Allocation failures in a whole-table map. A page at the span below the
+ * range builds every table above it first, so the map allocates exactly
+ * the two whole tables, then the tail's table: failing attempt 1, 2 or 3
+ * stops the map with -ENOMEM and exactly the pages before that table
+ * mapped, and nothing of the failed table reachable. A table emptied by an
+ * unmap where a whole one would go is filled in place, not replaced.
+ */
+static void lpae_test_table_span_fail(struct kunit *test)
+{
+	const struct lpae_wc_case *c = test->param_value;
+	size_t g = c->granule, span = lpae_wc_block(g), n = lpae_ts_pages(g);
+	struct iopgtable_cfg cfg = iopgtable_test_cfg(c->fmt);
+	u64 start = 4 * (u64)span, iova = start - LPAE_TS_HEAD * g;
+	u64 pa = 0x80000000ULL, below = start - span;
+	struct iopgtable_test_table *t;
+	unsigned long allocs;
+	size_t mapped, want;
+	unsigned int fail;
+
+	cfg.pgsize_bitmap = g | span;
+	for (fail = 1; fail <= 3; fail++) {
+		t = iopgtable_test_new(test, c->fmt, &cfg);
+		KUNIT_ASSERT_EQ(test, iopgtable_test_map_pages(t, below, pa, g,
+							       1, RW, &mapped),
+				0);
+		allocs = t->allocs;
+		iopgtable_test_fail_in(t, fail);
+		KUNIT_EXPECT_EQ(test, iopgtable_test_map_pages(t, iova, pa, g,
+							       n, RW, &mapped),
+				-ENOMEM);
+		want = LPAE_TS_HEAD * g + (fail - 1) * span;
+		KUNIT_EXPECT_EQ(test, mapped, want);
+		KUNIT_EXPECT_EQ(test, t->allocs, allocs + fail - 1);
+		iopgtable_test_expect_mapped(t, iova, pa, want);
+		iopgtable_test_expect_unmapped(t, iova + want, n * g - want);
+		KUNIT_EXPECT_EQ(test, iopgtable_unmap(t->ops, iova, want, NULL),
+				want);
+		iopgtable_test_release(t);
+	}
+
+	/* An emptied table in the first span's entry: filled in place. */
+	t = iopgtable_test_new(test, c->fmt, &cfg);
+	KUNIT_ASSERT_EQ(test, iopgtable_test_map_pages(t, below, pa, g, 1, RW,
+						       &mapped), 0);
+	KUNIT_ASSERT_EQ(test, iopgtable_test_map_pages(t, start + g, pa, g, 1,
+						       RW, &mapped), 0);
+	KUNIT_ASSERT_EQ(test, t->ops->unmap_pages(t->ops, start + g, g, 1,
+						  NULL), g);
+	allocs = t->allocs;
+	KUNIT_EXPECT_EQ(test, iopgtable_test_map_pages(t, iova, pa, g, n, RW,
+						       &mapped), 0);
+	KUNIT_EXPECT_EQ(test, mapped, n * g);
+	KUNIT_EXPECT_EQ(test, t->allocs, allocs + 2);
+	iopgtable_test_expect_mapped(t, iova, pa, n * g);
+	KUNIT_EXPECT_EQ(test, iopgtable_test_violations(t), 0);
+	iopgtable_test_release(t);
+}
+
+/*
+ * For a non-coherent walker, a table of leaves built whole is cleaned
+ * whole while its entry is still empty, then the entry that publishes it:
+ * the walker never finds it part-written.
+ */
+static void lpae_test_table_span_noncoherent(struct kunit *test)
+{
+	struct device *dev = iopgtable_test_dma_device(test, "iopgtable-dma");
+	struct iopgtable_test_syncs syncs;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(lpae_fmts); i++) {
+		struct iopgtable_cfg cfg = iopgtable_test_cfg(lpae_fmts[i]);
+		struct iopgtable_test_table *t;
+		struct iopgtable_test_walk w;
+		u64 iova = SZ_1G + SZ_8M, pte, *ptep, *table;
+		size_t mapped;
+
+		cfg.coherent_walk = false;
+		cfg.iommu_dev = dev;
+		t = iopgtable_test_new(test, lpae_fmts[i], &cfg);
+		/* The tables above the span, from a page of the one below. */
+		KUNIT_ASSERT_EQ(test, iopgtable_test_map_pages(t, iova - SZ_2M,
+							       SZ_1G, SZ_4K, 1,
+							       RW, &mapped), 0);
+		iopgtable_test_walk(t, iova - SZ_2M, &w);
+		KUNIT_ASSERT_EQ(test, w.level, 3);
+		ptep = (u64 *)phys_to_virt(w.table_ptes[w.levels - 3] &
+					   EXP_PTE_OA) + ((iova >> 21) & 511);
+		KUNIT_ASSERT_EQ(test, READ_ONCE(*ptep), 0);
+
+		iopgtable_test_syncs_start(t, &syncs, ptep);
+		KUNIT_EXPECT_EQ(test, iopgtable_test_map_pages(t, iova, SZ_2G,
+							       SZ_4K, 512, RW,
+							       &mapped), 0);
+		iopgtable_test_syncs_stop(t);
+		KUNIT_EXPECT_EQ(test, mapped, SZ_2M);
+
+		pte = READ_ONCE(*ptep);
+		table = phys_to_virt(pte & EXP_PTE_OA);
+		KUNIT_ASSERT_EQ(test, syncs.n, 2);
+		/* The table, whole, while its entry was empty */
+		KUNIT_EXPECT_PTR_EQ(test, syncs.ev[0].addr,
+				    (const void *)table);
+		KUNIT_EXPECT_EQ(test, syncs.ev[0].size, SZ_4K);
+		KUNIT_EXPECT_EQ(test, syncs.ev[0].watched, 0);
+		/* Then the entry, once it pointed at the table */
+		KUNIT_EXPECT_PTR_EQ(test, syncs.ev[1].addr,
+				    (const void *)ptep);
+		KUNIT_EXPECT_EQ(test, syncs.ev[1].size, 8);
+		KUNIT_EXPECT_EQ(test, syncs.ev[1].watched & EXP_PTE_OA,
+				pte & EXP_PTE_OA);
+		KUNIT_EXPECT_EQ(test, syncs.ev[1].watched & 3, EXP_PTE_TYPE_TABLE);
+		iopgtable_test_expect_mapped(t, iova, SZ_2G, SZ_2M);
+		KUNIT_EXPECT_EQ(test, iopgtable_unmap(t->ops, iova - SZ_2M,
+						      SZ_4M, NULL), SZ_4M);
+		iopgtable_test_release(t);
+	}
+}
+
 static struct kunit_case lpae_test_cases[] = {
 	KUNIT_CASE_PARAM(lpae_test_leaf_golden, lpae_golden_gen_params),
 	KUNIT_CASE_PARAM(lpae_test_leaf_encoding, lpae_leaf_gen_params),
@@ -1448,6 +1671,9 @@ static struct kunit_case lpae_test_cases[] = {
 	KUNIT_CASE(lpae_test_noncoherent_unmap_order),
 	KUNIT_CASE_PARAM(lpae_test_walk_cache_stale, lpae_wc_gen_params),
 	KUNIT_CASE_PARAM(lpae_test_walk_cache_alternate, lpae_wc_gen_params),
+	KUNIT_CASE_PARAM(lpae_test_table_span, lpae_wc_gen_params),
+	KUNIT_CASE_PARAM(lpae_test_table_span_fail, lpae_wc_gen_params),
+	KUNIT_CASE(lpae_test_table_span_noncoherent),
 	{}
 };
 
