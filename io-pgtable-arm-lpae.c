@@ -167,6 +167,8 @@ struct lpae_walk_cache {
  * @root_bits: index bits of @root (0 for Mali's one-entry root).
  * @mali: Mali LPAE encoding rather than AArch64 stage 1.
  * @span_lg2: per level, log2 of the span of one entry.
+ * @level_of: per log2 of an entry's span (at most 55, a 64K granule's level
+ *	0), the level of the entries of that span.
  * @index_mask: per level, the mask of an entry's index in its table.
  * @table_attrs: the non-address bits of a table entry.
  * @leaf_attrs: per combination of prot bits, a leaf's attribute and
@@ -175,8 +177,9 @@ struct lpae_walk_cache {
  *	cache slot of an older generation is stale.
  * @walk_cache: per CPU, where the last map walks ended.
  *
- * @span_lg2 and @index_mask follow from the others; they are kept so that
- * the walks index a table with a shift and a mask, no arithmetic.
+ * @span_lg2, @level_of and @index_mask follow from the others; they are
+ * kept so that the walks index a table with a shift and a mask, and find a
+ * page size's level with one read, no arithmetic.
  * @leaf_attrs is the prot encoding done once at allocation, not per map.
  */
 struct lpae_pgtable {
@@ -189,6 +192,7 @@ struct lpae_pgtable {
 	u8 root_bits;
 	bool mali;
 	u8 span_lg2[LPAE_MAX_LEVELS];
+	u8 level_of[64];
 	u64 index_mask[LPAE_MAX_LEVELS];
 	u64 table_attrs;
 	u64 leaf_attrs[LPAE_PROT_COMBOS];
@@ -247,7 +251,7 @@ static size_t lpae_index(const struct lpae_pgtable *d, u64 iova,
 	return (iova >> d->span_lg2[lvl]) & d->index_mask[lvl];
 }
 
-/* Fill in @span_lg2 and @index_mask once the levels are known. */
+/* Fill in @span_lg2, @level_of and @index_mask once the levels are known. */
 static void lpae_init_levels(struct lpae_pgtable *d)
 {
 	unsigned int lvl;
@@ -255,6 +259,7 @@ static void lpae_init_levels(struct lpae_pgtable *d)
 	for (lvl = 0; lvl < LPAE_MAX_LEVELS; lvl++) {
 		d->span_lg2[lvl] = d->granule_lg2 +
 				   (LPAE_LAST_LEVEL - lvl) * d->bits_per_level;
+		d->level_of[d->span_lg2[lvl]] = lvl;
 		d->index_mask[lvl] = BIT_ULL(lvl == d->start_level ?
 					     d->root_bits : d->bits_per_level) - 1;
 	}
@@ -293,11 +298,7 @@ static u64 *lpae_table_of(u64 pte)
 static unsigned int lpae_leaf_level(const struct lpae_pgtable *d,
 				    unsigned int pgsize_lg2)
 {
-	unsigned int lvl = LPAE_LAST_LEVEL;
-
-	while (d->span_lg2[lvl] != pgsize_lg2)
-		lvl--;
-	return lvl;
+	return d->level_of[pgsize_lg2];
 }
 
 /*
