@@ -759,39 +759,20 @@ static u64 lpae_prot_to_pte(const struct lpae_pgtable *d, int prot)
 	return pte;
 }
 
-static __always_inline int lpae_map(struct iopgtable *iop, u64 iova,
-				    phys_addr_t paddr, unsigned int pgsize_lg2,
-				    size_t pgcount, int prot, gfp_t gfp,
-				    struct iopgtable_prealloc *pa,
-				    size_t *mapped)
+/*
+ * Map @pgcount leaves of 2^@pgsize_lg2 bytes at level @lvl from @iova to
+ * @oa on, with the attributes @attrs; *@done counts them. The general
+ * loop of lpae_map(), out of line: the single-entry map stays small.
+ */
+static noinline int lpae_map_run(struct lpae_pgtable *d, u64 iova, u64 oa,
+				 unsigned int lvl, unsigned int pgsize_lg2,
+				 size_t pgcount, u64 attrs, gfp_t gfp,
+				 struct iopgtable_prealloc *pa, size_t *done)
 {
-	struct lpae_pgtable *d = to_lpae(iop);
-	unsigned int lvl = lpae_leaf_level(d, pgsize_lg2);
 	size_t entries = lpae_entries(d, lvl);
-	u64 attrs = d->leaf_attrs[prot & (LPAE_PROT_COMBOS - 1)] |
-		    FIELD_PREP(LPAE_PTE_TYPE, lpae_leaf_type(d, lvl));
-	u64 oa = paddr;
-	size_t done = 0;
 	int ret = 0;
 
-	/* One entry, where it is free: no run to measure. */
-	if (pgcount == 1) {
-		u64 *table, *ptep;
-		bool fresh;
-
-		table = lpae_walk_alloc(d, iova, lvl, gfp, pa, &ret, &fresh);
-		if (!table)
-			goto out;
-		ptep = table + lpae_index(d, iova, lvl);
-		if (fresh || !lpae_read(ptep)) {
-			lpae_write(ptep, attrs | oa);
-			lpae_sync(d, ptep, 1);
-			done = 1;
-			goto out;
-		}
-	}
-
-	while (done < pgcount) {
+	while (*done < pgcount) {
 		size_t idx, n, filled;
 		u64 *table, pte;
 		bool fresh;
@@ -800,7 +781,7 @@ static __always_inline int lpae_map(struct iopgtable *iop, u64 iova,
 		 * A whole table of leaves to map, when it allocates: build the
 		 * table, then install it. Reserved tables come zeroed anyway.
 		 */
-		if (!pa && lvl > d->start_level && pgcount - done >= entries &&
+		if (!pa && lvl > d->start_level && pgcount - *done >= entries &&
 		    !(iova & (BIT_ULL(d->span_lg2[lvl - 1]) - 1))) {
 			table = lpae_walk_alloc(d, iova, lvl - 1, gfp, pa, &ret,
 						&fresh);
@@ -811,7 +792,7 @@ static __always_inline int lpae_map(struct iopgtable *iop, u64 iova,
 						     lvl, attrs, oa, gfp, &ret);
 			if (ret)
 				break;
-			done += filled;
+			*done += filled;
 			iova += (u64)filled << pgsize_lg2;
 			oa += (u64)filled << pgsize_lg2;
 			if (filled)
@@ -823,11 +804,11 @@ static __always_inline int lpae_map(struct iopgtable *iop, u64 iova,
 			break;
 
 		idx = lpae_index(d, iova, lvl);
-		n = min(pgcount - done, entries - idx);
+		n = min(pgcount - *done, entries - idx);
 		filled = lpae_fill(table + idx, attrs, oa, BIT_ULL(pgsize_lg2),
 				   n, fresh);
 		lpae_sync(d, table + idx, filled);
-		done += filled;
+		*done += filled;
 		iova += (u64)filled << pgsize_lg2;
 		oa += (u64)filled << pgsize_lg2;
 		if (filled == n)
@@ -845,10 +826,47 @@ static __always_inline int lpae_map(struct iopgtable *iop, u64 iova,
 					   iova);
 			continue;
 		}
-		iopgtable_violation(iop, "map over a mapping", iova);
+		iopgtable_violation(&d->iop, "map over a mapping", iova);
 		ret = -EEXIST;
 		break;
 	}
+	return ret;
+}
+
+static __always_inline int lpae_map(struct iopgtable *iop, u64 iova,
+				    phys_addr_t paddr, unsigned int pgsize_lg2,
+				    size_t pgcount, int prot, gfp_t gfp,
+				    struct iopgtable_prealloc *pa,
+				    size_t *mapped)
+{
+	struct lpae_pgtable *d = to_lpae(iop);
+	unsigned int lvl = lpae_leaf_level(d, pgsize_lg2);
+	u64 attrs = d->leaf_attrs[prot & (LPAE_PROT_COMBOS - 1)] |
+		    FIELD_PREP(LPAE_PTE_TYPE, lpae_leaf_type(d, lvl));
+	size_t done = 0;
+	int ret = 0;
+
+	/*
+	 * One entry, where it is free: no run to measure. Anything else
+	 * (more entries, or one in the way) takes the general loop.
+	 */
+	if (pgcount == 1) {
+		u64 *table, *ptep;
+		bool fresh;
+
+		table = lpae_walk_alloc(d, iova, lvl, gfp, pa, &ret, &fresh);
+		if (!table)
+			goto out;
+		ptep = table + lpae_index(d, iova, lvl);
+		if (fresh || !lpae_read(ptep)) {
+			lpae_write(ptep, attrs | paddr);
+			lpae_sync(d, ptep, 1);
+			done = 1;
+			goto out;
+		}
+	}
+	ret = lpae_map_run(d, iova, paddr, lvl, pgsize_lg2, pgcount, attrs, gfp,
+			   pa, &done);
 
 out:
 	/*
