@@ -308,7 +308,7 @@ static const struct bench_case bench_cases[] = {
 	{ "map+unmap 1 x 1G", SZ_1G, 1, 1000, 4096, BENCH_MAP_UNMAP, 1 },
 	{ "map+unmap 256 x 4K", SZ_4K, 256, 1000, 128, BENCH_MAP_UNMAP, 1 },
 	{ "map+unmap 256 x 2M", SZ_2M, 256, 1000, 128, BENCH_MAP_UNMAP, 1 },
-	{ "map+unmap 1 GiB of 4K, per page", SZ_4K, SZ_1G / SZ_4K, 15, 1,
+	{ "map+unmap 1 GiB of 4K, per page", SZ_4K, SZ_1G / SZ_4K, 101, 1,
 	  BENCH_MAP_UNMAP, SZ_1G / SZ_4K },
 	{ "iova_to_phys, per call", SZ_4K, 512, 1000, 4, BENCH_IOVA_TO_PHYS, 512 },
 	{ "64 MiB range, helper vs Panthor loop", 0, 0, 1000, 64, BENCH_RANGE, 1 },
