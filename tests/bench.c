@@ -855,6 +855,43 @@ static void bench_floor(struct bench *b)
 					 512 * batch)));
 }
 
+/*
+ * What the 1 GiB case cannot do without: take its 512 leaf tables from the
+ * page allocator, store 512 entries in each (unzeroed, as a map of whole
+ * tables does), give them back. ns per 4K page.
+ */
+static void bench_floor_alloc(struct bench *b)
+{
+	const unsigned int iters = 101, tables = 512;
+	unsigned int i, j, k;
+	u64 **table;
+	char buf[24];
+
+	table = kunit_kmalloc_array(b->test, tables, sizeof(*table),
+				    GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(b->test, table);
+	for (i = 0; i < iters; i++) {
+		u64 t0 = ktime_get_ns();
+
+		for (k = 0; k < tables; k++) {
+			u64 pte = BENCH_PADDR | 0x7c3;
+
+			table[k] = (u64 *)__get_free_page(GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(b->test, table[k]);
+			for (j = 0; j < 512; j++, pte += SZ_4K)
+				WRITE_ONCE(table[k][j], pte);
+		}
+		for (k = 0; k < tables; k++)
+			free_page((unsigned long)table[k]);
+		b->samples[0][i] = ktime_get_ns() - t0;
+	}
+	sort(b->samples[0], iters, sizeof(u64), bench_cmp, NULL);
+	kunit_info(b->test,
+		   "bench| with the page allocator: take 512 tables, store 512 entries in each, free them, per page | %s | | | | |\n",
+		   bench_ns(buf, div_u64(b->samples[0][iters / 2] * 100,
+					 512 * tables)));
+}
+
 static void bench_free(void *data)
 {
 	struct bench *b = data;
@@ -889,6 +926,7 @@ static void iopgtable_bench(struct kunit *test)
 		if (bench_selected(bench_cases[i].name))
 			bench_run_case(b, &bench_cases[i]);
 	bench_floor(b);
+	bench_floor_alloc(b);
 }
 
 static struct kunit_case bench_test_cases[] = {
