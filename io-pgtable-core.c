@@ -640,7 +640,9 @@ static unsigned int iopgtable_spare_max(const struct iopgtable *iop)
  * The spares are one caller's at a time, held with a bit lock that is only
  * ever tried: a caller that finds it held, an interrupt on the CPU that
  * holds it among them, does without them (allocates, or frees). One atomic
- * per call, whatever the count; no spinning, no interrupts disabled.
+ * per call, whatever the count; no spinning, no interrupts disabled. The
+ * lock is the only bit of its word, so the holder clears it with a release
+ * store, not a second atomic.
  */
 static bool iopgtable_spare_trylock(struct iopgtable *iop)
 {
@@ -649,7 +651,7 @@ static bool iopgtable_spare_trylock(struct iopgtable *iop)
 
 static void iopgtable_spare_unlock(struct iopgtable *iop)
 {
-	clear_bit_unlock(0, &iop->spare_lock);
+	__clear_bit_unlock(0, &iop->spare_lock);
 }
 
 /* Move up to @n spares to @slots; returns how many. */

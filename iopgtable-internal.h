@@ -161,7 +161,8 @@ struct iopgtable_format {
  * @sync_probe: for the tests: when set, called after each DMA sync with
  *	the first byte and the length it made visible.
  * @debugfs: the file iopgtable_debugfs_add() created, or NULL.
- * @spare_lock: bit 0 guards @spare and @spares; only ever tried.
+ * @spare_lock: bit 0, its only bit, guards @spare and @spares; only ever
+ *	tried.
  * @spares: how many tables @spare holds.
  * @spare: tables of the default allocator that reservations gave back
  *	unused, zeroed and ready for the walker, for the next reservation.
