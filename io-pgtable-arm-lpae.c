@@ -563,6 +563,20 @@ static void lpae_put_table(struct lpae_pgtable *d, u64 *table,
 }
 
 /*
+ * Point @ptep, which held @expected, at @table, once everything written
+ * to @table is visible to the walker. Returns what @ptep held: @expected
+ * when @table is linked, else a concurrent call's entry, which stands.
+ */
+static u64 lpae_link_table(struct lpae_pgtable *d, u64 *ptep, u64 expected,
+			   u64 *table)
+{
+	/* The table's entries before the entry pointing at them. */
+	dma_wmb();
+	return cmpxchg64_relaxed(ptep, expected,
+				 virt_to_phys(table) | d->table_attrs);
+}
+
+/*
  * Install a new, empty table for level @lvl in the empty entry @ptep for
  * @iova, from @pa or allocated with @gfp. Returns the entry that is there
  * afterwards, ours or a concurrent mapper's, or 0 when there is no table to
@@ -574,23 +588,20 @@ static u64 lpae_install_table(struct lpae_pgtable *d, u64 *ptep,
 			      struct iopgtable_prealloc *pa, u64 iova,
 			      bool *won)
 {
-	u64 *table, pte, old;
+	u64 *table, old;
 
 	table = lpae_get_table(d, lvl, gfp, pa, iova);
 	if (!table)
 		return 0;
 
-	pte = virt_to_phys(table) | d->table_attrs;
-	/* The zeroed table must be visible before the entry pointing at it. */
-	dma_wmb();
-	old = cmpxchg64_relaxed(ptep, 0, pte);
+	old = lpae_link_table(d, ptep, 0, table);
 	*won = !old;
 	if (old) {
 		/* Lost the race: the winner's entry stands. */
 		lpae_put_table(d, table, lvl, pa);
-		pte = old;
+		return old;
 	}
-	return pte;
+	return virt_to_phys(table) | d->table_attrs;
 }
 
 /*
@@ -678,7 +689,7 @@ static size_t lpae_map_table_span(struct lpae_pgtable *d, u64 *ptep,
 				  gfp_t gfp, int *err)
 {
 	size_t n = lpae_entries(d, lvl), size = BIT(d->granule_lg2);
-	u64 *table, pte;
+	u64 *table;
 
 	if (lpae_read(ptep))
 		return 0;
@@ -689,15 +700,12 @@ static size_t lpae_map_table_span(struct lpae_pgtable *d, u64 *ptep,
 	}
 	lpae_fill(table, attrs, paddr, BIT_ULL(d->span_lg2[lvl]), n, true);
 	lpae_sync(d, table, n);
-	pte = virt_to_phys(table) | d->table_attrs;
-	/* The entries must be visible before the entry pointing at them. */
-	dma_wmb();
-	if (cmpxchg64_relaxed(ptep, 0, pte)) {
+	if (lpae_link_table(d, ptep, 0, table)) {
 		/* Only a caller breaking the contract maps into this span. */
 		lpae_free_table(d, table, size, lvl);
 		return 0;
 	}
-	lpae_sync_table_pte(d, ptep, pte);
+	lpae_sync_table_pte(d, ptep, virt_to_phys(table) | d->table_attrs);
 	return n;
 }
 
@@ -1319,8 +1327,8 @@ static int lpae_split_block(struct lpae_pgtable *d, u64 *ptep, u64 blk,
 {
 	unsigned int next = lvl + 1;
 	u64 step = BIT_ULL(lpae_span_lg2(d, next));
-	size_t i, n = lpae_entries(d, next);
-	u64 attrs, oa, *table, pte, old;
+	size_t n = lpae_entries(d, next);
+	u64 attrs, *table, pte, old;
 
 	table = lpae_get_table(d, next, gfp, pa, iova);
 	if (!table)
@@ -1328,15 +1336,12 @@ static int lpae_split_block(struct lpae_pgtable *d, u64 *ptep, u64 blk,
 
 	attrs = (blk & LPAE_PTE_LEAF_ATTRS) |
 		FIELD_PREP(LPAE_PTE_TYPE, lpae_leaf_type(d, next));
-	oa = blk & LPAE_PTE_OA;
-	for (i = 0; i < n; i++)
-		table[i] = attrs | (oa + i * step);
+	lpae_fill(table, attrs, blk & LPAE_PTE_OA, step, n, true);
 	/* The leaves first, then the entry that makes the walker see them. */
 	lpae_sync(d, table, n);
 
 	pte = virt_to_phys(table) | d->table_attrs;
-	dma_wmb();
-	old = cmpxchg64_relaxed(ptep, blk, pte);
+	old = lpae_link_table(d, ptep, blk, table);
 	if (old != blk) {
 		/* A concurrent call changed the entry first: it stands. */
 		memset(table, 0, n << LPAE_PTE_SIZE_LG2);
