@@ -823,6 +823,28 @@ static void bench_run_case(struct bench *b, const struct bench_case *c)
 				    bench_lib_name[lib]);
 }
 
+/* Store the 512 entries of a 4K table of pages, as a map into it must. */
+static void bench_floor_fill(u64 *table)
+{
+	u64 pte = BENCH_PADDR | 0x7c3;
+	unsigned int j;
+
+	for (j = 0; j < 512; j++, pte += SZ_4K)
+		WRITE_ONCE(table[j], pte);
+}
+
+/* Print the median of a floor's @iters samples, of @pages pages each. */
+static void bench_floor_row(struct bench *b, const char *name,
+			    unsigned int iters, unsigned int pages)
+{
+	char buf[24];
+
+	sort(b->samples[0], iters, sizeof(u64), bench_cmp, NULL);
+	kunit_info(b->test, "bench| %s, per page | %s | | | | |\n", name,
+		   bench_ns(buf, div_u64(b->samples[0][iters / 2] * 100,
+					 pages)));
+}
+
 /*
  * The floor: zero a 4K table and store 512 entries, as a map of 512 4K
  * pages into a new table must at least do. ns per 4K page.
@@ -831,28 +853,21 @@ static void bench_floor(struct bench *b)
 {
 	const unsigned int iters = 1000, batch = 16;
 	u64 *table = (u64 *)__get_free_page(GFP_KERNEL);
-	unsigned int i, j, k;
-	char buf[24];
+	unsigned int i, k;
 
 	KUNIT_ASSERT_NOT_NULL(b->test, table);
 	for (i = 0; i < iters; i++) {
 		u64 t0 = ktime_get_ns();
 
 		for (k = 0; k < batch; k++) {
-			u64 pte = BENCH_PADDR | 0x7c3;
-
 			memset(table, 0, PAGE_SIZE);
-			for (j = 0; j < 512; j++, pte += SZ_4K)
-				WRITE_ONCE(table[j], pte);
+			bench_floor_fill(table);
 		}
 		b->samples[0][i] = ktime_get_ns() - t0;
 	}
 	free_page((unsigned long)table);
-	sort(b->samples[0], iters, sizeof(u64), bench_cmp, NULL);
-	kunit_info(b->test,
-		   "bench| floor: zero a table, store 512 entries, per page | %s | | | | |\n",
-		   bench_ns(buf, div_u64(b->samples[0][iters / 2] * 100,
-					 512 * batch)));
+	bench_floor_row(b, "floor: zero a table, store 512 entries", iters,
+			512 * batch);
 }
 
 /*
@@ -863,9 +878,8 @@ static void bench_floor(struct bench *b)
 static void bench_floor_alloc(struct bench *b)
 {
 	const unsigned int iters = 101, tables = 512;
-	unsigned int i, j, k;
+	unsigned int i, k;
 	u64 **table;
-	char buf[24];
 
 	table = kunit_kmalloc_array(b->test, tables, sizeof(*table),
 				    GFP_KERNEL);
@@ -874,22 +888,17 @@ static void bench_floor_alloc(struct bench *b)
 		u64 t0 = ktime_get_ns();
 
 		for (k = 0; k < tables; k++) {
-			u64 pte = BENCH_PADDR | 0x7c3;
-
 			table[k] = (u64 *)__get_free_page(GFP_KERNEL);
 			KUNIT_ASSERT_NOT_NULL(b->test, table[k]);
-			for (j = 0; j < 512; j++, pte += SZ_4K)
-				WRITE_ONCE(table[k][j], pte);
+			bench_floor_fill(table[k]);
 		}
 		for (k = 0; k < tables; k++)
 			free_page((unsigned long)table[k]);
 		b->samples[0][i] = ktime_get_ns() - t0;
 	}
-	sort(b->samples[0], iters, sizeof(u64), bench_cmp, NULL);
-	kunit_info(b->test,
-		   "bench| with the page allocator: take 512 tables, store 512 entries in each, free them, per page | %s | | | | |\n",
-		   bench_ns(buf, div_u64(b->samples[0][iters / 2] * 100,
-					 512 * tables)));
+	bench_floor_row(b,
+			"with the page allocator: take 512 tables, store 512 entries in each, free them",
+			iters, 512 * tables);
 }
 
 static void bench_free(void *data)
