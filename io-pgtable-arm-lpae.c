@@ -38,7 +38,6 @@
 #include <linux/io.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
-#include <linux/percpu.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 
@@ -140,23 +139,6 @@ static_assert(((IOPGTABLE_READ | IOPGTABLE_WRITE | IOPGTABLE_CACHE |
 #define MALI_TRANSTAB_SHARE_OUTER	BIT_ULL(4)
 
 /**
- * struct lpae_walk_cache - where this CPU's last map walk ended
- * @seq: odd while this CPU writes the cache. Only this CPU writes it: a
- *	reader that an interrupt's write overtook sees @seq changed, and a
- *	write that would interrupt another one is skipped.
- * @key: the IOVA of @table's span, shifted right by the span's lg2, times
- *	LPAE_MAX_LEVELS, plus @table's level.
- * @table: the table; NULL: the cache is empty.
- * @gen: lpae_pgtable.tables_gen when the walk that found @table began.
- */
-struct lpae_walk_cache {
-	unsigned int seq;
-	u64 key;
-	u64 *table;
-	u64 gen;
-};
-
-/**
  * struct lpae_pgtable - an LPAE page table
  * @iop: the core's part.
  * @root: the root table.
@@ -173,9 +155,6 @@ struct lpae_walk_cache {
  * @table_attrs: the non-address bits of a table entry.
  * @leaf_attrs: per combination of prot bits, a leaf's attribute and
  *	permission bits (all but the type and the output address).
- * @tables_gen: bumped before any table below the root is freed; a walk
- *	cache slot of an older generation is stale.
- * @walk_cache: per CPU, where the last map walks ended.
  *
  * @span_lg2, @level_of and @index_mask follow from the others; they are
  * kept so that the walks index a table with a shift and a mask, and find a
@@ -196,8 +175,6 @@ struct lpae_pgtable {
 	u64 index_mask[LPAE_MAX_LEVELS];
 	u64 table_attrs;
 	u64 leaf_attrs[LPAE_PROT_COMBOS];
-	atomic64_t tables_gen;
-	struct lpae_walk_cache __percpu *walk_cache;
 };
 
 /*
@@ -301,98 +278,15 @@ static unsigned int lpae_leaf_level(const struct lpae_pgtable *d,
 	return d->level_of[pgsize_lg2];
 }
 
-/*
- * The walk cache: a map or unmap of a few pages spends most of its time
- * reading one entry per level on the way down, each read waiting for the
- * one before. A walk that reaches a table through the cache skips them.
- *
- * A slot holds a table that a map walk found installed, and made visible
- * to a non-coherent walker, at a given level and IOVA. Tables stay where
- * they are installed until they are freed, and every free bumps
- * @tables_gen first: a slot of the current generation therefore names
- * the table the walk from the root would reach. A call can only see a
- * table freed under it by a concurrent call whose range covers its own,
- * which the contract leaves to the caller, as it does without the cache.
- * The slots are per CPU, so disjoint calls on other CPUs never contend
- * for them, and only this CPU writes its own.
- */
-
-/*
- * The table this CPU's walk cache holds, at a level from @max_lvl up to
- * just below the root, if its span holds [@iova, @iova + @size) but is not
- * all of it: *@lvl becomes its level. Else the root, at the start level.
- * *@gen gets the generation a walk from here starts.
- */
-static __always_inline u64 *lpae_cache_lookup(struct lpae_pgtable *d,
-					      u64 iova, u64 size,
-					      unsigned int max_lvl,
-					      unsigned int *lvl, u64 *gen)
-{
-	const struct lpae_walk_cache *c;
-	unsigned int seq, l, span_lg2;
-	u64 *table, key, off;
-
-	*gen = atomic64_read(&d->tables_gen);
-	c = get_cpu_ptr(d->walk_cache);
-	seq = READ_ONCE(c->seq);
-	key = c->key;
-	table = c->table;
-	if (c->gen != *gen)
-		table = NULL;
-	/* An interrupt on this CPU rewrote the cache while it was read. */
-	barrier();
-	if ((seq & 1) || READ_ONCE(c->seq) != seq)
-		table = NULL;
-	put_cpu_ptr(d->walk_cache);
-
-	l = key % LPAE_MAX_LEVELS;
-	if (table && l <= max_lvl) {
-		span_lg2 = d->span_lg2[l - 1];
-		off = iova & (BIT_ULL(span_lg2) - 1);
-		if (key / LPAE_MAX_LEVELS == iova >> span_lg2 &&
-		    size - 1 < BIT_ULL(span_lg2) - off &&
-		    (off || size != BIT_ULL(span_lg2))) {
-			*lvl = l;
-			return table;
-		}
-	}
-	*lvl = d->start_level;
-	return d->root;
-}
-
-/*
- * Remember @table, the table at level @lvl that a map walk of generation
- * @gen reached for @iova.
- */
-static void lpae_cache_fill(struct lpae_pgtable *d, u64 iova,
-			    unsigned int lvl, u64 *table, u64 gen)
-{
-	struct lpae_walk_cache *c = get_cpu_ptr(d->walk_cache);
-	unsigned int seq = READ_ONCE(c->seq);
-
-	/* Not over a write this call interrupted: the cache is only a hint. */
-	if (!(seq & 1)) {
-		WRITE_ONCE(c->seq, seq + 1);
-		barrier();
-		c->key = (iova >> d->span_lg2[lvl - 1]) * LPAE_MAX_LEVELS + lvl;
-		c->table = table;
-		c->gen = gen;
-		barrier();
-		WRITE_ONCE(c->seq, seq + 2);
-	}
-	put_cpu_ptr(d->walk_cache);
-}
-
 /* Make @n entries from @ptep on visible to a non-coherent walker. */
 static void lpae_sync(struct lpae_pgtable *d, u64 *ptep, size_t n)
 {
 	if (d->iop.cfg.coherent_walk || !n)
 		return;
-	atomic_long_inc(&d->iop.dma_syncs);
 	dma_sync_single_for_device(d->iop.cfg.iommu_dev, virt_to_phys(ptep),
 				   n << LPAE_PTE_SIZE_LG2, DMA_TO_DEVICE);
-	if (unlikely(d->iop.sync_probe))
-		d->iop.sync_probe(&d->iop, ptep, n << LPAE_PTE_SIZE_LG2);
+	trace_iopgtable_dma_sync(&d->iop.ops, virt_to_phys(ptep),
+				 n << LPAE_PTE_SIZE_LG2);
 }
 
 static void lpae_free_mem(struct lpae_pgtable *d, void *table, size_t size)
@@ -406,9 +300,10 @@ static void lpae_free_mem(struct lpae_pgtable *d, void *table, size_t size)
 }
 
 /*
- * Map @table for a non-coherent walker, which reads tables by physical
- * address: the DMA address must be the physical one. Mapping also cleans
- * the zeroed table. False on failure, with nothing left mapped.
+ * Map @table, written in full, for a non-coherent walker, which reads
+ * tables by physical address: the DMA address must be the physical one.
+ * Mapping also makes what @table holds visible to the walker. False on
+ * failure, with nothing left mapped.
  */
 static bool lpae_dma_map_table(struct lpae_pgtable *d, void *table,
 			       size_t size)
@@ -419,7 +314,7 @@ static bool lpae_dma_map_table(struct lpae_pgtable *d, void *table,
 	dma = dma_map_single(dev, table, size, DMA_TO_DEVICE);
 	if (dma_mapping_error(dev, dma))
 		return false;
-	atomic_long_inc(&d->iop.dma_syncs);
+	trace_iopgtable_dma_sync(&d->iop.ops, virt_to_phys(table), size);
 	if (dma == virt_to_phys(table))
 		return true;
 	dev_err(dev, "iopgtable: tables need DMA addresses equal to physical\n");
@@ -428,45 +323,53 @@ static bool lpae_dma_map_table(struct lpae_pgtable *d, void *table,
 }
 
 /*
- * Allocate a table of @size bytes for level @lvl; NULL on failure. Zeroed,
- * unless @unzeroed and the default allocator: then the caller writes every
- * entry before the table is reachable.
+ * Allocate the memory of a table of @size bytes; NULL on failure. Zeroed
+ * unless @unzeroed and the default allocator. Not yet mapped for DMA:
+ * see lpae_ready_table().
  */
-static void *__lpae_alloc_table(struct lpae_pgtable *d, size_t size,
-				unsigned int lvl, gfp_t gfp, bool unzeroed)
+static void *lpae_alloc_mem(struct lpae_pgtable *d, size_t size, gfp_t gfp,
+			    bool unzeroed)
 {
 	struct iopgtable_cfg *cfg = &d->iop.cfg;
 	struct device *dev = cfg->iommu_dev;
-	void *table;
+	struct page *page;
 
 	gfp &= ~__GFP_HIGHMEM;
-	if (cfg->alloc) {
-		table = cfg->alloc(d->iop.cookie, size, gfp);
-	} else {
-		struct page *page;
+	if (cfg->alloc)
+		return cfg->alloc(d->iop.cookie, size, gfp);
+	if (!unzeroed)
+		gfp |= __GFP_ZERO;
+	page = alloc_pages_node(dev ? dev_to_node(dev) : NUMA_NO_NODE, gfp,
+				get_order(size));
+	return page ? page_address(page) : NULL;
+}
 
-		if (!unzeroed)
-			gfp |= __GFP_ZERO;
-		page = alloc_pages_node(dev ? dev_to_node(dev) : NUMA_NO_NODE,
-					gfp, get_order(size));
-		table = page ? page_address(page) : NULL;
-	}
-	if (!table)
-		return NULL;
-	if (!cfg->coherent_walk && !lpae_dma_map_table(d, table, size)) {
+/*
+ * Make @table, from lpae_alloc_mem() and now written in full, a table for
+ * level @lvl: mapped for a non-coherent walker, which also makes what it
+ * holds visible. False, with @table freed, on failure.
+ */
+static bool lpae_ready_table(struct lpae_pgtable *d, void *table, size_t size,
+			     unsigned int lvl)
+{
+	if (!d->iop.cfg.coherent_walk && !lpae_dma_map_table(d, table, size)) {
 		lpae_free_mem(d, table, size);
-		return NULL;
+		return false;
 	}
 	trace_iopgtable_table_alloc(&d->iop.ops, lvl, virt_to_phys(table),
 				    size);
-	return table;
+	return true;
 }
 
 /* Allocate a zeroed table of @size bytes for level @lvl; NULL on failure. */
 static void *lpae_alloc_table(struct lpae_pgtable *d, size_t size,
 			      unsigned int lvl, gfp_t gfp)
 {
-	return __lpae_alloc_table(d, size, lvl, gfp, false);
+	void *table = lpae_alloc_mem(d, size, gfp, false);
+
+	if (!table || !lpae_ready_table(d, table, size, lvl))
+		return NULL;
+	return table;
 }
 
 static void lpae_free_table(struct lpae_pgtable *d, void *table, size_t size,
@@ -541,8 +444,11 @@ static void lpae_sync_table_pte(struct lpae_pgtable *d, u64 *ptep, u64 pte)
 }
 
 /*
- * A new table for a level below the root, for the table span at @iova:
- * from @pa when set, else allocated with @gfp. NULL when there is none.
+ * A new, zeroed table for a level below the root, for the table span at
+ * @iova: from @pa when set, else allocated with @gfp. NULL when there is
+ * none. A table from @pa is visible to a non-coherent walker but for its
+ * first entry, which held the reservation's link: the caller syncs it, or
+ * the whole table once written.
  */
 static u64 *lpae_get_table(struct lpae_pgtable *d, unsigned int lvl,
 			   gfp_t gfp, struct iopgtable_prealloc *pa, u64 iova)
@@ -593,6 +499,8 @@ static u64 lpae_install_table(struct lpae_pgtable *d, u64 *ptep,
 	table = lpae_get_table(d, lvl, gfp, pa, iova);
 	if (!table)
 		return 0;
+	if (pa)
+		lpae_sync(d, table, 1);
 
 	old = lpae_link_table(d, ptep, 0, table);
 	*won = !old;
@@ -615,15 +523,11 @@ static __always_inline u64 *lpae_walk_alloc(struct lpae_pgtable *d, u64 iova,
 					    struct iopgtable_prealloc *pa,
 					    int *err, bool *fresh)
 {
-	/* One level down from the root is one read: no faster from the cache. */
-	bool cached = lvl > d->start_level + 1;
-	unsigned int from = d->start_level, l;
-	u64 *table = d->root, gen;
+	u64 *table = d->root;
+	unsigned int l;
 
 	*fresh = false;
-	if (cached)
-		table = lpae_cache_lookup(d, iova, 1, lvl, &from, &gen);
-	for (l = from; l < lvl; l++) {
+	for (l = d->start_level; l < lvl; l++) {
 		u64 *ptep = table + lpae_index(d, iova, l);
 		u64 pte = lpae_read(ptep);
 
@@ -637,15 +541,15 @@ static __always_inline u64 *lpae_walk_alloc(struct lpae_pgtable *d, u64 iova,
 			}
 		}
 		if (!lpae_is_table(pte, l)) {
-			iopgtable_violation(&d->iop, "map over a block", iova);
+			iopgtable_violation(&d->iop,
+					    IOPGTABLE_VIOLATION_MAP_OVER_BLOCK,
+					    iova);
 			*err = -EEXIST;
 			return NULL;
 		}
 		lpae_sync_table_pte(d, ptep, pte);
 		table = lpae_table_of(pte);
 	}
-	if (cached && from < lvl)
-		lpae_cache_fill(d, iova, lvl, table, gen);
 	return table;
 }
 
@@ -676,13 +580,12 @@ static size_t lpae_fill(u64 *ptep, u64 attrs, u64 paddr, u64 step, size_t n,
 /*
  * Map the whole table span of @ptep, an entry at level @lvl - 1, with a
  * new table of leaves at level @lvl from @paddr on, if @ptep is empty. The
- * table is written, and made visible to a non-coherent walker, before it
- * is installed: neither the walker nor a concurrent call (whose range is
+ * table is written, then mapped for a non-coherent walker, before it is
+ * installed: neither the walker nor a concurrent call (whose range is
  * disjoint, so outside this span) can reach it part-written, and the
- * default allocator need not zero it first. Zeroing was over a third of
- * the time of mapping and unmapping such tables. Returns the leaves
- * written: all of the table's, or 0 when the entry is taken (the general
- * walk takes over) or there is no table (*@err = -ENOMEM).
+ * default allocator need not zero it first. Returns the leaves written:
+ * all of the table's, or 0 when the entry is taken (the general walk takes
+ * over) or there is no table (*@err = -ENOMEM).
  */
 static size_t lpae_map_table_span(struct lpae_pgtable *d, u64 *ptep,
 				  unsigned int lvl, u64 attrs, u64 paddr,
@@ -693,13 +596,17 @@ static size_t lpae_map_table_span(struct lpae_pgtable *d, u64 *ptep,
 
 	if (lpae_read(ptep))
 		return 0;
-	table = __lpae_alloc_table(d, size, lvl, gfp, true);
+	table = lpae_alloc_mem(d, size, gfp, true);
+	if (table) {
+		lpae_fill(table, attrs, paddr, BIT_ULL(d->span_lg2[lvl]), n,
+			  true);
+		if (!lpae_ready_table(d, table, size, lvl))
+			table = NULL;
+	}
 	if (!table) {
 		*err = -ENOMEM;
 		return 0;
 	}
-	lpae_fill(table, attrs, paddr, BIT_ULL(d->span_lg2[lvl]), n, true);
-	lpae_sync(d, table, n);
 	if (lpae_link_table(d, ptep, 0, table)) {
 		/* Only a caller breaking the contract maps into this span. */
 		lpae_free_table(d, table, size, lvl);
@@ -724,8 +631,6 @@ static void lpae_remove_tables(struct lpae_pgtable *d, u64 *ptep, u64 pte,
 	if (tlb && tlb->tlb_flush_walk)
 		tlb->tlb_flush_walk(iova, span, BIT(d->granule_lg2),
 				    d->iop.cookie);
-	/* No walk cache slot may name the tables once they are freed. */
-	atomic64_inc(&d->tables_gen);
 	lpae_free_tables(d, lpae_table_of(pte), lvl + 1);
 }
 
@@ -834,7 +739,8 @@ static noinline int lpae_map_run(struct lpae_pgtable *d, u64 iova, u64 oa,
 					   iova);
 			continue;
 		}
-		iopgtable_violation(&d->iop, "map over a mapping", iova);
+		iopgtable_violation(&d->iop,
+				    IOPGTABLE_VIOLATION_MAP_OVER_MAPPING, iova);
 		ret = -EEXIST;
 		break;
 	}
@@ -920,7 +826,9 @@ static int lpae_map_list(struct iopgtable *iop, u64 iova, const u64 *paddrs,
 		iova += (u64)i << lg2;
 		if (i < cnt) {
 			/* Nothing but a page is at the last level. */
-			iopgtable_violation(iop, "map over a mapping", iova);
+			iopgtable_violation(iop,
+					    IOPGTABLE_VIOLATION_MAP_OVER_MAPPING,
+					    iova);
 			ret = -EEXIST;
 			break;
 		}
@@ -1025,14 +933,16 @@ static u64 lpae_unmap_table(struct lpae_pgtable *d, u64 *table,
 			done += skip;
 			if (skip == in_entry)
 				continue;
-			iopgtable_violation(&d->iop, "unmap of a hole", cur + skip);
+			iopgtable_violation(&d->iop,
+					    IOPGTABLE_VIOLATION_UNMAP_HOLE,
+					    cur + skip);
 			*stop = true;
 			break;
 		}
 		if (lpae_is_leaf(d, pte, lvl)) {
 			if (!whole) {
 				iopgtable_violation(&d->iop,
-						    "unmap splitting a block",
+						    IOPGTABLE_VIOLATION_UNMAP_SPLIT,
 						    cur);
 				*stop = true;
 				break;
@@ -1052,7 +962,8 @@ static u64 lpae_unmap_table(struct lpae_pgtable *d, u64 *table,
 			continue;
 		}
 		if (!lpae_is_table(pte, lvl)) {
-			iopgtable_violation(&d->iop, "unmap of a bad entry",
+			iopgtable_violation(&d->iop,
+					    IOPGTABLE_VIOLATION_UNMAP_BAD_ENTRY,
 					    cur);
 			*stop = true;
 			break;
@@ -1085,21 +996,14 @@ static __always_inline u64 lpae_unmap(struct iopgtable *iop, u64 iova,
 				      struct iopgtable_gather *gather)
 {
 	struct lpae_pgtable *d = to_lpae(iop);
-	unsigned int lvl, span_lg2;
-	u64 *table, done = 0, gen;
+	unsigned int lvl = d->start_level, span_lg2;
+	u64 *table = d->root, done = 0;
 	size_t idx, count;
 
 	/*
 	 * Go down without recursion while the range lies inside one table
 	 * entry's span without covering it: only the table below changes.
-	 * The walk cache may know a table on the way, if the range is
-	 * smaller than the span of an entry one level below the root.
 	 */
-	lvl = d->start_level;
-	table = d->root;
-	if (size < BIT_ULL(d->span_lg2[lvl + 1]))
-		table = lpae_cache_lookup(d, iova, size, LPAE_LAST_LEVEL, &lvl,
-					  &gen);
 	while (lvl < LPAE_LAST_LEVEL) {
 		u64 span = BIT_ULL(d->span_lg2[lvl]);
 		u64 off = iova & (span - 1);
@@ -1314,11 +1218,38 @@ static void lpae_visit(struct iopgtable *iop, struct iopgtable_visitor *v)
 }
 
 /*
+ * Break before make: clear the block @blk in @ptep, at level @lvl for
+ * @iova, make that visible to the walker and have the caller's callback
+ * invalidate the block's span, so that no TLB holds the block when the
+ * table entry @pte replaces it. Between the two the span translates
+ * nothing. False, with nothing changed, when a concurrent call changed
+ * the entry first.
+ */
+static bool lpae_break_block(struct lpae_pgtable *d, u64 *ptep, u64 blk,
+			     unsigned int lvl, u64 iova, u64 pte)
+{
+	u64 span = BIT_ULL(lpae_span_lg2(d, lvl));
+
+	if (cmpxchg64_relaxed(ptep, blk, 0) != blk)
+		return false;
+	lpae_sync(d, ptep, 1);
+	/* The cleared entry reaches the walker before it is invalidated. */
+	wmb();
+	d->iop.cfg.tlb->tlb_flush_walk(iova & ~(span - 1), span,
+				       BIT(d->granule_lg2), d->iop.cookie);
+	/* The new table's entries before the entry pointing at them. */
+	dma_wmb();
+	lpae_write(ptep, pte);
+	return true;
+}
+
+/*
  * Replace the block @blk at level @lvl in @ptep by a table of the leaves one
  * level down that map the same output addresses with the same attributes,
  * as io-pgtable-arm's arm_lpae_split_blk_unmap() writes them. The new table
- * is visible to a non-coherent walker before one compare-and-exchange
- * against @blk publishes it. Returns 0 with the entry now in @ptep in
+ * is visible to a non-coherent walker before it is published: with one
+ * compare-and-exchange against @blk, or break-before-make with
+ * &iopgtable_cfg.split_bbm. Returns 0 with the entry now in @ptep in
  * *@ptep_now (ours, or what a concurrent call put there), or -ENOMEM.
  */
 static int lpae_split_block(struct lpae_pgtable *d, u64 *ptep, u64 blk,
@@ -1328,7 +1259,8 @@ static int lpae_split_block(struct lpae_pgtable *d, u64 *ptep, u64 blk,
 	unsigned int next = lvl + 1;
 	u64 step = BIT_ULL(lpae_span_lg2(d, next));
 	size_t n = lpae_entries(d, next);
-	u64 attrs, *table, pte, old;
+	u64 attrs, *table, pte;
+	bool linked;
 
 	table = lpae_get_table(d, next, gfp, pa, iova);
 	if (!table)
@@ -1341,13 +1273,22 @@ static int lpae_split_block(struct lpae_pgtable *d, u64 *ptep, u64 blk,
 	lpae_sync(d, table, n);
 
 	pte = virt_to_phys(table) | d->table_attrs;
-	old = lpae_link_table(d, ptep, blk, table);
-	if (old != blk) {
+	if (d->iop.cfg.split_bbm) {
+		linked = lpae_break_block(d, ptep, blk, lvl, iova, pte);
+	} else {
+		u64 old = lpae_link_table(d, ptep, blk, table);
+
+		linked = old == blk;
+		if (!linked)
+			pte = old;
+	}
+	if (!linked) {
 		/* A concurrent call changed the entry first: it stands. */
 		memset(table, 0, n << LPAE_PTE_SIZE_LG2);
 		lpae_sync(d, table, n);
 		lpae_put_table(d, table, next, pa);
-		pte = old;
+		if (d->iop.cfg.split_bbm)
+			pte = lpae_read(ptep);
 	}
 	if (lpae_is_table(pte, lvl))
 		lpae_sync_table_pte(d, ptep, pte);
@@ -1464,14 +1405,9 @@ static int lpae_alloc_root(struct lpae_pgtable *d)
 		d->leaf_attrs[prot] = lpae_prot_to_pte(d, prot);
 	d->root_size = max_t(size_t, BIT(d->root_bits + LPAE_PTE_SIZE_LG2),
 			     LPAE_ROOT_MIN_SIZE);
-	d->walk_cache = alloc_percpu(struct lpae_walk_cache);
-	if (!d->walk_cache)
-		return -ENOMEM;
 	d->root = lpae_alloc_table(d, d->root_size, d->start_level, GFP_KERNEL);
-	if (!d->root) {
-		free_percpu(d->walk_cache);
+	if (!d->root)
 		return -ENOMEM;
-	}
 	/* The empty root must be visible before its address is programmed. */
 	wmb();
 	return 0;
@@ -1606,7 +1542,6 @@ static void lpae_free(struct iopgtable *iop)
 	struct lpae_pgtable *d = to_lpae(iop);
 
 	lpae_free_tables(d, d->root, d->start_level);
-	free_percpu(d->walk_cache);
 	kfree(d);
 }
 

@@ -33,6 +33,8 @@ EXPORT_TRACEPOINT_SYMBOL_GPL(iopgtable_prealloc_prepare);
 EXPORT_TRACEPOINT_SYMBOL_GPL(iopgtable_prealloc_release);
 EXPORT_TRACEPOINT_SYMBOL_GPL(iopgtable_table_alloc);
 EXPORT_TRACEPOINT_SYMBOL_GPL(iopgtable_table_free);
+EXPORT_TRACEPOINT_SYMBOL_GPL(iopgtable_violation);
+EXPORT_TRACEPOINT_SYMBOL_GPL(iopgtable_dma_sync);
 
 static const struct iopgtable_format *const iopgtable_formats[] = {
 #ifdef CONFIG_IOPGTABLE_ARM_LPAE
@@ -68,10 +70,15 @@ static size_t iopgtable_unmap_pages(struct iopgtable_ops *ops, u64 iova,
 static phys_addr_t iopgtable_iova_to_phys(struct iopgtable_ops *ops, u64 iova)
 {
 	struct iopgtable *iop = to_iopgtable(ops);
+	struct iopgtable_inflight call;
+	phys_addr_t phys;
 
 	if (!iopgtable_iova_ok(iop, iova, 1))
 		return 0;
-	return iop->format->iova_to_phys(iop, iova);
+	iopgtable_inflight_begin(iop, &call, IOPGTABLE_ACCESS_READ, iova, 1);
+	phys = iop->format->iova_to_phys(iop, iova);
+	iopgtable_inflight_end(iop, &call);
+	return phys;
 }
 
 /**
@@ -95,11 +102,14 @@ int iopgtable_walk(struct iopgtable_ops *ops, u64 iova,
 		   struct iopgtable_walk *walk)
 {
 	struct iopgtable *iop = to_iopgtable(ops);
+	struct iopgtable_inflight call;
 
 	memset(walk, 0, sizeof(*walk));
 	if (!iopgtable_iova_ok(iop, iova, 1))
 		return -ERANGE;
+	iopgtable_inflight_begin(iop, &call, IOPGTABLE_ACCESS_READ, iova, 1);
 	iop->format->walk(iop, iova, walk);
+	iopgtable_inflight_end(iop, &call);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(iopgtable_walk);
@@ -120,29 +130,47 @@ void iopgtable_init(struct iopgtable *iop, const struct iopgtable_cfg *cfg,
 	iop->cookie = cookie;
 	ratelimit_state_init(&iop->warn_rs, DEFAULT_RATELIMIT_INTERVAL,
 			     DEFAULT_RATELIMIT_BURST);
+#ifdef CONFIG_IOPGTABLE_DEBUG
+	raw_spin_lock_init(&iop->inflight_lock);
+	INIT_LIST_HEAD(&iop->inflight);
+#endif
 	iop->ops.map_pages = iopgtable_map_pages;
 	iop->ops.unmap_pages = iopgtable_unmap_pages;
 	iop->ops.iova_to_phys = iopgtable_iova_to_phys;
 }
 
+static const char *const iopgtable_violation_names[] = {
+	[IOPGTABLE_VIOLATION_MAP_OVER_BLOCK] = "map over a block",
+	[IOPGTABLE_VIOLATION_MAP_OVER_MAPPING] = "map over a mapping",
+	[IOPGTABLE_VIOLATION_UNMAP_HOLE] = "unmap of a hole",
+	[IOPGTABLE_VIOLATION_UNMAP_SPLIT] = "unmap splitting a block",
+	[IOPGTABLE_VIOLATION_UNMAP_BAD_ENTRY] = "unmap of a bad entry",
+	[IOPGTABLE_VIOLATION_PREALLOC_SHORT] = "page-table reservation ran short",
+	[IOPGTABLE_VIOLATION_PREALLOC_OTHER] = "page-table reservation of another table",
+	[IOPGTABLE_VIOLATION_OVERLAP] = "call overlapping a call in flight",
+};
+
+static_assert(ARRAY_SIZE(iopgtable_violation_names) == IOPGTABLE_NUM_VIOLATIONS);
+
 /**
  * iopgtable_violation() - report a contract violation by the caller
  * @iop: the table.
- * @what: what went wrong, for the warning.
+ * @what: what went wrong.
  * @iova: where.
  *
- * Counts the violation and, unless the table has IOPGTABLE_QUIRK_NO_WARN,
+ * Traces the violation and, unless the table has IOPGTABLE_QUIRK_NO_WARN,
  * WARNs, at most DEFAULT_RATELIMIT_BURST times per
  * DEFAULT_RATELIMIT_INTERVAL and table: the ranges may come from userspace.
  */
-void iopgtable_violation(struct iopgtable *iop, const char *what, u64 iova)
+void iopgtable_violation(struct iopgtable *iop, enum iopgtable_violation what,
+			 u64 iova)
 {
-	atomic_long_inc(&iop->violations);
-	if (iop->cfg.quirks & IOPGTABLE_QUIRK_NO_WARN ||
-	    !__ratelimit(&iop->warn_rs))
-		return;
-	atomic_long_inc(&iop->warnings);
-	WARN(1, "iopgtable: %s at IOVA %#llx\n", what, iova);
+	bool warn = !(iop->cfg.quirks & IOPGTABLE_QUIRK_NO_WARN) &&
+		    __ratelimit(&iop->warn_rs);
+
+	trace_iopgtable_violation(&iop->ops, what, iova, warn);
+	WARN(warn, "iopgtable: %s at IOVA %#llx\n",
+	     iopgtable_violation_names[what], iova);
 }
 
 /**
@@ -159,8 +187,9 @@ void iopgtable_violation(struct iopgtable *iop, const char *what, u64 iova)
  * Return: the table's operations, or an ERR_PTR(): -EINVAL for an unknown
  * @fmt, an ias or oas the format cannot hold, a @cfg->pgsize_bitmap with no
  * supported granule, a quirk the format does not support, only one of
- * @cfg->alloc and @cfg->free, or a non-coherent walk without
- * @cfg->iommu_dev; -ENOMEM when memory runs out. Never NULL.
+ * @cfg->alloc and @cfg->free, a non-coherent walk without
+ * @cfg->iommu_dev, or @cfg->split_bbm without @cfg->tlb->tlb_flush_walk;
+ * -ENOMEM when memory runs out. Never NULL.
  */
 struct iopgtable_ops *iopgtable_alloc_ops(enum iopgtable_fmt fmt,
 					  struct iopgtable_cfg *cfg,
@@ -174,7 +203,8 @@ struct iopgtable_ops *iopgtable_alloc_ops(enum iopgtable_fmt fmt,
 	format = iopgtable_formats[fmt];
 	if (!format || !cfg->alloc != !cfg->free ||
 	    (cfg->quirks & ~format->quirks) ||
-	    (!cfg->coherent_walk && !cfg->iommu_dev))
+	    (!cfg->coherent_walk && !cfg->iommu_dev) ||
+	    (cfg->split_bbm && !(cfg->tlb && cfg->tlb->tlb_flush_walk)))
 		return ERR_PTR(-EINVAL);
 
 	iop = format->alloc(cfg, cookie);
@@ -182,7 +212,6 @@ struct iopgtable_ops *iopgtable_alloc_ops(enum iopgtable_fmt fmt,
 		return ERR_CAST(iop);
 
 	iop->format = format;
-	iop->fmt = fmt;
 	if (format->map_pages)
 		iop->ops.map_pages = format->map_pages;
 	if (format->unmap_pages)
@@ -222,9 +251,6 @@ void iopgtable_free_ops(struct iopgtable_ops *ops)
 	iopgtable_debugfs_remove(iop);
 	if (iop->cfg.tlb && iop->cfg.tlb->tlb_flush_all)
 		iop->cfg.tlb->tlb_flush_all(iop->cookie);
-	/* No reservation can add to the spares any more. */
-	while (iop->spares)
-		iop->format->free_table(iop, iop->spare[--iop->spares]);
 	iop->format->free(iop);
 }
 EXPORT_SYMBOL_GPL(iopgtable_free_ops);
@@ -287,30 +313,32 @@ static int iopgtable_map_run(struct iopgtable *iop, u64 iova, u64 paddr,
 		int ret;
 
 		pgsize = iopgtable_pick_pgsize(iop, iova, paddr, size, &pgcount);
-		/*
-		 * The run is checked: the format's map, unless the ops are
-		 * not the library's own (a wrapper's), called as a driver's
-		 * loop would call them.
-		 */
-		if (pa || iop->ops.map_pages == iop->format->map_pages)
-			ret = iopgtable_map_pages_checked(iop, iova, paddr,
-							  pgsize, pgcount, prot,
-							  gfp, pa, &done,
-							  iop->format->map);
-		else
-			ret = iop->ops.map_pages(&iop->ops, iova, paddr, pgsize,
-						 pgcount, prot, gfp, &done);
+		/* The run is checked: straight to the format's map. */
+		ret = iopgtable_map_pages_checked(iop, iova, paddr, pgsize,
+						  pgcount, prot, gfp, pa, &done,
+						  iop->format->map);
 		*mapped += done;
 		if (ret)
 			return ret;
-		/* No progress without an error breaks the contract. */
-		if (!done)
-			return -EIO;
 		iova += done;
 		paddr += done;
 		size -= done;
 	}
 	return 0;
+}
+
+/*
+ * iopgtable_unmap() of @size bytes at @iova, aligned to the smallest
+ * provided page size and in range, for a caller that has recorded its
+ * call in flight.
+ */
+static u64 iopgtable_unmap_checked(struct iopgtable *iop, u64 iova, u64 size,
+				   struct iopgtable_gather *gather)
+{
+	size_t min = iopgtable_min_pgsize(iop);
+
+	return iopgtable_unmap_pages_checked(iop, iova, min, size >> __ffs(min),
+					     size, gather, iop->format->unmap);
 }
 
 /*
@@ -321,11 +349,11 @@ static int iopgtable_map_run(struct iopgtable *iop, u64 iova, u64 paddr,
 static void iopgtable_undo(struct iopgtable *iop, u64 iova, u64 mapped)
 {
 	const struct iopgtable_flush_ops *tlb = iop->cfg.tlb;
-	size_t undone;
+	u64 undone;
 
 	if (!mapped)
 		return;
-	undone = iopgtable_unmap(&iop->ops, iova, mapped, NULL);
+	undone = iopgtable_unmap_checked(iop, iova, mapped, NULL);
 	/* What the helper mapped is consecutive mappings: all of it goes. */
 	WARN_ON_ONCE(undone != mapped);
 	if (tlb && tlb->tlb_flush_walk)
@@ -374,6 +402,7 @@ int iopgtable_map(struct iopgtable_ops *ops, u64 iova, phys_addr_t paddr,
 		  size_t size, int prot, gfp_t gfp)
 {
 	struct iopgtable *iop = to_iopgtable(ops);
+	struct iopgtable_inflight call;
 	u64 mapped = 0;
 	int ret;
 
@@ -381,10 +410,12 @@ int iopgtable_map(struct iopgtable_ops *ops, u64 iova, phys_addr_t paddr,
 	if (ret)
 		return ret;
 
+	iopgtable_inflight_begin(iop, &call, IOPGTABLE_ACCESS_WRITE, iova, size);
 	ret = iopgtable_map_run(iop, iova, paddr, size, prot, gfp, NULL,
 				&mapped);
 	if (ret)
 		iopgtable_undo(iop, iova, mapped);
+	iopgtable_inflight_end(iop, &call);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(iopgtable_map);
@@ -519,9 +550,6 @@ static noinline int iopgtable_sg_flush(struct iopgtable *iop,
 					    ok ? 0 : ret, ok ? min : 0);
 		}
 	}
-	/* No progress without an error breaks the contract. */
-	if (!ret && done != n * min)
-		ret = -EIO;
 	return ret;
 }
 
@@ -531,9 +559,7 @@ static __always_inline int iopgtable_sg_map(struct iopgtable *iop, u64 iova,
 	struct iopgtable_sg_map *m = arg;
 	int ret;
 
-	/* Batched where the ops are the library's own (as in map_run). */
-	if (len == iopgtable_min_pgsize(iop) && iop->format->map_list &&
-	    (m->pa || iop->ops.map_pages == iop->format->map_pages)) {
+	if (len == iopgtable_min_pgsize(iop) && iop->format->map_list) {
 		if (m->batch_n == IOPGTABLE_SG_BATCH) {
 			ret = iopgtable_sg_flush(iop, m);
 			if (ret)
@@ -556,6 +582,7 @@ static int iopgtable_map_sg(struct iopgtable *iop, u64 iova,
 			    struct sg_table *sgt, u64 offset, size_t size,
 			    struct iopgtable_sg_map *m)
 {
+	struct iopgtable_inflight call;
 	int ret;
 
 	if (!size || !sgt)
@@ -565,11 +592,13 @@ static int iopgtable_map_sg(struct iopgtable *iop, u64 iova,
 	if (ret)
 		return ret;
 
+	iopgtable_inflight_begin(iop, &call, IOPGTABLE_ACCESS_WRITE, iova, size);
 	ret = iopgtable_visit_sg_pieces(sgt, iova, offset, size,
 					iopgtable_sg_map, iop, m) ?:
 	      iopgtable_sg_flush(iop, m);
 	if (ret)
 		iopgtable_undo(iop, iova, m->mapped);
+	iopgtable_inflight_end(iop, &call);
 	return ret;
 }
 
@@ -610,85 +639,30 @@ EXPORT_SYMBOL_GPL(iopgtable_map_sgtable);
 /*
  * Reservations. A reservation holds tables for the levels below the root,
  * allocated and made ready for the walker by the format while the caller
- * may sleep; the running calls take from it and never allocate.
- *
- * A reservation keeps its first few tables in its own slots, and the rest
- * in an array it allocates. With the default allocator, the tables a
- * release gives back unused stay zeroed and ready for the walker: up to
- * IOPGTABLE_SPARE_BYTES of them are kept as the page table's spares, and
- * the next reservation takes those before it allocates. A bind where the
- * tables are there already reserves the same two or three tables each
- * time, and allocates, zeroes and frees none. A caller's @cfg->alloc is
- * its own to cache: its tables go back to @cfg->free.
+ * may sleep; the running calls take from it and never allocate. The tables
+ * it holds form a list through their first entry, so that holding any
+ * number of them needs no memory of its own: a release frees the tables
+ * and nothing else, and never sleeps with the default allocator.
  */
 
-static unsigned int iopgtable_prealloc_room(const struct iopgtable_prealloc *pa)
+/* Add @table, zeroed but for the link, to the front of @pa's list. */
+static void iopgtable_prealloc_push(struct iopgtable_prealloc *pa,
+				    void *table)
 {
-	return pa->tables ? pa->room : ARRAY_SIZE(pa->few);
+	*(void **)table = pa->head;
+	pa->head = table;
+	pa->count++;
 }
 
-/* How many spares @iop keeps; its tables below the root are a granule. */
-static unsigned int iopgtable_spare_max(const struct iopgtable *iop)
+static void *iopgtable_prealloc_pop(struct iopgtable_prealloc *pa)
 {
-	if (iop->cfg.alloc)
-		return 0;
-	return clamp_t(size_t, IOPGTABLE_SPARE_BYTES / iopgtable_min_pgsize(iop),
-		       1, IOPGTABLE_SPARE_MAX);
-}
+	void *table = pa->head;
 
-/*
- * The spares are one caller's at a time, held with a bit lock that is only
- * ever tried: a caller that finds it held, an interrupt on the CPU that
- * holds it among them, does without them (allocates, or frees). One atomic
- * per call, whatever the count; no spinning, no interrupts disabled. The
- * lock is the only bit of its word, so the holder clears it with a release
- * store, not a second atomic.
- */
-static bool iopgtable_spare_trylock(struct iopgtable *iop)
-{
-	return !test_and_set_bit_lock(0, &iop->spare_lock);
-}
-
-static void iopgtable_spare_unlock(struct iopgtable *iop)
-{
-	__clear_bit_unlock(0, &iop->spare_lock);
-}
-
-/* Move up to @n spares to @slots; returns how many. */
-static unsigned int iopgtable_spare_take(struct iopgtable *iop, void **slots,
-					 u64 n)
-{
-	unsigned int got;
-
-	if (!READ_ONCE(iop->spares) || !iopgtable_spare_trylock(iop))
-		return 0;
-	got = min_t(u64, n, iop->spares);
-	WRITE_ONCE(iop->spares, iop->spares - got);
-	memcpy(slots, &iop->spare[iop->spares], got * sizeof(*slots));
-	iopgtable_spare_unlock(iop);
-	return got;
-}
-
-/*
- * Give back @n tables a reservation held, unused: spares while there is
- * room for them, freed through the format after that.
- */
-static void iopgtable_spare_put(struct iopgtable *iop, void **tables,
-				unsigned int n)
-{
-	unsigned int max = iopgtable_spare_max(iop);
-
-	if (READ_ONCE(iop->spares) < max && iopgtable_spare_trylock(iop)) {
-		unsigned int k = min(n, max - iop->spares);
-
-		memcpy(&iop->spare[iop->spares], &tables[n - k],
-		       k * sizeof(*tables));
-		WRITE_ONCE(iop->spares, iop->spares + k);
-		iopgtable_spare_unlock(iop);
-		n -= k;
-	}
-	while (n)
-		iop->format->free_table(iop, tables[--n]);
+	pa->head = *(void **)table;
+	pa->count--;
+	/* The whole first entry: a pointer may be narrower. */
+	*(u64 *)table = 0;
+	return table;
 }
 
 /**
@@ -699,25 +673,26 @@ static void iopgtable_spare_put(struct iopgtable *iop, void **tables,
  *
  * For formats. A reservation that runs short, or that was made for
  * another table, is a caller bug: reported through iopgtable_violation().
+ * The table's first entry held the list's link and is zero again; a
+ * format for a non-coherent walker makes it visible before using it.
  *
  * Context: Any context.
- * Return: a zeroed table, ready for the walker, or NULL.
+ * Return: a zeroed table, or NULL.
  */
 void *iopgtable_prealloc_take(struct iopgtable *iop,
 			      struct iopgtable_prealloc *pa, u64 iova)
 {
 	if (unlikely(!pa->count)) {
-		iopgtable_violation(iop, "page-table reservation ran short",
+		iopgtable_violation(iop, IOPGTABLE_VIOLATION_PREALLOC_SHORT,
 				    iova);
 		return NULL;
 	}
 	if (unlikely(pa->ops != &iop->ops)) {
-		/* A reservation holds the tables of one page table at a time. */
-		iopgtable_violation(iop, "page-table reservation of another table",
+		iopgtable_violation(iop, IOPGTABLE_VIOLATION_PREALLOC_OTHER,
 				    iova);
 		return NULL;
 	}
-	return iopgtable_prealloc_slots(pa)[--pa->count];
+	return iopgtable_prealloc_pop(pa);
 }
 
 /**
@@ -731,10 +706,7 @@ void *iopgtable_prealloc_take(struct iopgtable *iop,
  */
 void iopgtable_prealloc_put(struct iopgtable_prealloc *pa, void *table)
 {
-	/* There is room: the table was taken from here. */
-	if (WARN_ON_ONCE(pa->count >= iopgtable_prealloc_room(pa)))
-		return;
-	iopgtable_prealloc_slots(pa)[pa->count++] = table;
+	iopgtable_prealloc_push(pa, table);
 }
 
 /*
@@ -746,7 +718,7 @@ void iopgtable_prealloc_put(struct iopgtable_prealloc *pa, void *table)
 struct iopgtable_tally {
 	const struct iopgtable *iop;
 	u64 tables;
-	u64 next[IOPGTABLE_MAX_TABLE_LEVELS];
+	u64 next[IOPGTABLE_MAX_LEVELS];
 	u64 run_iova;
 	u64 run_len;
 };
@@ -761,7 +733,7 @@ static void iopgtable_tally(struct iopgtable_tally *t, u64 spans, u64 iova,
 	u64 levels = t->iop->table_spans;
 	unsigned int k;
 
-	for (k = 0; levels && k < IOPGTABLE_MAX_TABLE_LEVELS;
+	for (k = 0; levels && k < IOPGTABLE_MAX_LEVELS;
 	     levels &= levels - 1, k++) {
 		unsigned int lg2 = __ffs64(levels);
 		u64 first = iova >> lg2, last = (iova + size - 1) >> lg2;
@@ -777,79 +749,59 @@ static void iopgtable_tally(struct iopgtable_tally *t, u64 spans, u64 iova,
 }
 
 /*
- * Count the tables that splitting the blocks crossing @boundary needs:
- * one for each block size above the alignment of @boundary, spanning the
- * block that holds @point (@boundary, or the byte before it for the end
- * of a range).
+ * Count the tables that splitting the blocks crossing @boundary needs,
+ * spanning the block that holds @point (@boundary, or the byte before it
+ * for the end of a range). The largest block that may cross @boundary is
+ * split one level at a time until @boundary is an entry's: a table for
+ * every level from that block's span down to the alignment of @boundary,
+ * whether or not the sizes between are provided (with 4K and 1G only,
+ * cutting 4K out of a 1G block takes a table of 2M blocks, then one of 4K
+ * pages).
  */
 static void iopgtable_tally_split(struct iopgtable_tally *t, u64 point,
 				  u64 boundary)
 {
-	u64 spans = t->iop->table_spans & t->iop->cfg.pgsize_bitmap;
+	u64 above, blocks;
 
 	if (!boundary)
 		return;
-	spans &= ~GENMASK_ULL(__ffs64(boundary), 0);
-	if (spans)
-		iopgtable_tally(t, spans, point, 1);
+	above = ~GENMASK_ULL(__ffs64(boundary), 0);
+	blocks = t->iop->table_spans & t->iop->cfg.pgsize_bitmap & above;
+	if (!blocks)
+		return;
+	iopgtable_tally(t, t->iop->table_spans & above &
+			   GENMASK_ULL(fls64(blocks) - 1, 0), point, 1);
 }
 
-/* The most tables a reservation holds: 2 GiB of pointers. */
-#define IOPGTABLE_PREALLOC_MAX	((unsigned int)(INT_MAX / sizeof(void *)))
-
 /*
- * Add @n tables to @pa: spares first, then allocated by the format with
- * @gfp. All or nothing: on -ENOMEM @pa holds what it held before.
+ * Add @n tables to @pa, allocated by the format with @gfp. All or nothing:
+ * on -ENOMEM @pa holds what it held before.
  */
 static int iopgtable_prealloc_fill(struct iopgtable *iop,
 				   struct iopgtable_prealloc *pa, u64 n,
 				   gfp_t gfp)
 {
-	gfp_t array_gfp = gfp & ~(__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM);
-	unsigned int count = pa->count, got;
-	void **slots;
+	struct iopgtable_prealloc new = { .ops = &iop->ops };
 
 	if (pa->count && WARN_ON_ONCE(pa->ops != &iop->ops))
 		return -EINVAL;
-	if (!n)
-		return 0;
-	/* More than 2 GiB of pointers: no allocation could hold them. */
-	if (n > IOPGTABLE_PREALLOC_MAX - count)
+	if (n > UINT_MAX - pa->count)
 		return -ENOMEM;
-	if (count + n > iopgtable_prealloc_room(pa)) {
-		unsigned int room = count + n;
-		void **tables;
-
-		/* Room to grow by half again, for the next fill. */
-		room = min(room + room / 2, IOPGTABLE_PREALLOC_MAX);
-		tables = kvmalloc_array(room, sizeof(*tables), array_gfp);
-		if (!tables)
-			return -ENOMEM;
-		if (count)
-			memcpy(tables, iopgtable_prealloc_slots(pa),
-			       count * sizeof(*tables));
-		kvfree(pa->tables);
-		pa->tables = tables;
-		pa->room = room;
-	}
-
-	pa->ops = &iop->ops;
-	slots = iopgtable_prealloc_slots(pa);
-	got = iopgtable_spare_take(iop, &slots[count], n);
-	pa->count = count + got;
-	n -= got;
-	while (n--) {
+	while (new.count < n) {
 		void *table = iop->format->alloc_table(iop, gfp);
 
 		if (!table) {
-			iopgtable_spare_put(iop, &slots[count],
-					    pa->count - count);
-			pa->count = count;
+			while (new.count)
+				iop->format->free_table(iop,
+						iopgtable_prealloc_pop(&new));
 			return -ENOMEM;
 		}
-		slots[pa->count++] = table;
+		iopgtable_prealloc_push(&new, table);
 	}
-	pa->added += pa->count - count;
+	while (new.count)
+		iopgtable_prealloc_push(pa, iopgtable_prealloc_pop(&new));
+	pa->ops = &iop->ops;
+	pa->added += n;
 	return 0;
 }
 
@@ -877,10 +829,8 @@ static int iopgtable_check_reserve(const struct iopgtable *iop, u64 iova,
  */
 void iopgtable_prealloc_init(struct iopgtable_prealloc *pa)
 {
-	/* Not @few: no slot past @count is read. */
-	pa->tables = NULL;
+	pa->head = NULL;
 	pa->count = 0;
-	pa->room = 0;
 	pa->ops = NULL;
 	pa->added = 0;
 }
@@ -892,7 +842,7 @@ EXPORT_SYMBOL_GPL(iopgtable_prealloc_init);
  * @pa: the reservation to add to; initialised, may hold tables already.
  * @iova: where the range starts.
  * @size: its bytes.
- * @gfp: allocation flags for the tables (and for @pa's own bookkeeping).
+ * @gfp: allocation flags for the tables.
  *
  * Adds to @pa enough tables for iopgtable_map_prealloc() of any physical
  * range onto [@iova, @iova + @size), in any provided page sizes, together
@@ -1001,7 +951,7 @@ static __always_inline int iopgtable_sg_check_tally(struct iopgtable *iop,
  * @sgt: the DMA-mapped scatter-gather table that will be mapped.
  * @offset: bytes of @sgt's DMA segments that will be skipped.
  * @size: bytes that will be mapped.
- * @gfp: allocation flags for the tables (and for @pa's own bookkeeping).
+ * @gfp: allocation flags for the tables.
  *
  * Adds to @pa the tables iopgtable_map_sgtable_prealloc() of exactly these
  * @sgt, @offset and @size at @iova, together with iopgtable_unmap_split()
@@ -1058,12 +1008,13 @@ EXPORT_SYMBOL_GPL(iopgtable_prealloc_map_sgtable);
  * @pa: the reservation to add to; initialised, may hold tables already.
  * @iova: where the range starts.
  * @size: its bytes.
- * @gfp: allocation flags for the tables (and for @pa's own bookkeeping).
+ * @gfp: allocation flags for the tables.
  *
  * Adds to @pa enough tables for iopgtable_unmap_split() of
  * [@iova, @iova + @size) whatever the table holds when it runs: at each
- * end not aligned to the largest block size, one table per block size the
- * end is not aligned to, a table both ends would split counted once.
+ * end, one table per level from the largest block that may cross it down
+ * to the end's alignment, whether or not the sizes between are provided;
+ * a table both ends would split counted once.
  *
  * Context: Process context; sleeps if @gfp allows.
  * Return: 0 on success. -EINVAL for a @pa holding tables of another page
@@ -1115,12 +1066,10 @@ EXPORT_SYMBOL_GPL(iopgtable_prealloc_count);
  * @pa: the reservation; empty afterwards, and may be filled again.
  *
  * Frees the tables through @cfg->free, or the default allocator, after
- * unmapping them for DMA for a non-coherent walker. The default allocator
- * keeps up to 64 KiB of them, zeroed and mapped, as spares for the table's
- * next reservation, and frees them with the table. Tables the running
+ * unmapping them for DMA for a non-coherent walker. Tables the running
  * calls took are the page table's: they are freed as any other.
  *
- * Context: Any context the caller's @cfg->free may run in; does not sleep
+ * Context: Any context the caller's @cfg->free may run in; never sleeps
  * with the default allocator.
  */
 void iopgtable_prealloc_release(struct iopgtable_ops *ops,
@@ -1129,11 +1078,12 @@ void iopgtable_prealloc_release(struct iopgtable_ops *ops,
 	trace_iopgtable_prealloc_release(ops, pa, pa->count,
 					 pa->added - pa->count);
 	if (pa->count) {
+		struct iopgtable *iop = to_iopgtable(pa->ops);
+
 		WARN_ON_ONCE(pa->ops != ops);
-		iopgtable_spare_put(to_iopgtable(pa->ops),
-				    iopgtable_prealloc_slots(pa), pa->count);
+		while (pa->count)
+			iop->format->free_table(iop, iopgtable_prealloc_pop(pa));
 	}
-	kvfree(pa->tables);
 	iopgtable_prealloc_init(pa);
 }
 EXPORT_SYMBOL_GPL(iopgtable_prealloc_release);
@@ -1167,6 +1117,7 @@ int iopgtable_map_prealloc(struct iopgtable_ops *ops, u64 iova,
 			   struct iopgtable_prealloc *pa)
 {
 	struct iopgtable *iop = to_iopgtable(ops);
+	struct iopgtable_inflight call;
 	u64 mapped = 0;
 	int ret;
 
@@ -1176,9 +1127,11 @@ int iopgtable_map_prealloc(struct iopgtable_ops *ops, u64 iova,
 	if (ret)
 		return ret;
 
+	iopgtable_inflight_begin(iop, &call, IOPGTABLE_ACCESS_WRITE, iova, size);
 	ret = iopgtable_map_run(iop, iova, paddr, size, prot, 0, pa, &mapped);
 	if (ret)
 		iopgtable_undo(iop, iova, mapped);
+	iopgtable_inflight_end(iop, &call);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(iopgtable_map_prealloc);
@@ -1223,24 +1176,44 @@ int iopgtable_map_sgtable_prealloc(struct iopgtable_ops *ops, u64 iova,
 EXPORT_SYMBOL_GPL(iopgtable_map_sgtable_prealloc);
 
 /*
- * Split the blocks crossing either end of [iova, iova + size): 0, -EINVAL
- * for the bad arguments of iopgtable_unmap_split(), or -ENOMEM.
+ * Split the blocks crossing either end of [iova, iova + size), a checked
+ * range: 0 or -ENOMEM.
  */
-static int iopgtable_split_ends(struct iopgtable *iop, u64 iova, size_t size,
+static int iopgtable_split_ends(struct iopgtable *iop, u64 iova, u64 size,
 				struct iopgtable_prealloc *pa)
 {
-	size_t min = iopgtable_min_pgsize(iop);
 	gfp_t gfp = pa ? 0 : GFP_KERNEL;
 	int ret;
 
-	if (!size || ((iova | size) & (min - 1)) ||
-	    !iopgtable_iova_ok(iop, iova, size))
-		return -EINVAL;
 	ret = iop->format->split(iop, iova, gfp, pa);
 	/* Nothing crosses the end of the input range. */
 	if (ret || iova + size - 1 == iop->iova_last)
 		return ret;
 	return iop->format->split(iop, iova + size, gfp, pa);
+}
+
+/*
+ * Record iopgtable_unmap_split() of [iova, iova + size) in flight. Its
+ * splits change no translation outside the range, and concurrent splits of
+ * one block are settled by compare-and-exchange, unless they break before
+ * make: then the blocks crossing the ends translate nothing for a moment,
+ * and their whole spans (at most the largest block's) are the call's.
+ */
+static void iopgtable_unmap_split_begin(struct iopgtable *iop,
+					struct iopgtable_inflight *call,
+					u64 iova, u64 size)
+{
+	u64 blocks = iop->table_spans & iop->cfg.pgsize_bitmap;
+	u64 last = iova + size - 1;
+
+	if (iop->cfg.split_bbm && blocks) {
+		u64 mask = BIT_ULL(fls64(blocks) - 1) - 1;
+
+		iova &= ~mask;
+		last |= mask;
+	}
+	iopgtable_inflight_begin(iop, call, IOPGTABLE_ACCESS_WRITE, iova,
+				 last - iova + 1);
 }
 
 /**
@@ -1260,11 +1233,16 @@ static int iopgtable_split_ends(struct iopgtable *iop, u64 iova, size_t size,
  * one level down, repeated until the end is aligned to an entry, with the
  * entries io-pgtable-arm writes when it splits a block on unmap. The
  * addresses outside the range translate the same before, during and after
- * the call. Both ends are split before anything is unmapped: if a split
- * cannot get a table, nothing is unmapped (a split already made stays; it
- * changes no translation). A @pa that runs short is a caller bug, reported
- * with a WARN unless IOPGTABLE_QUIRK_NO_WARN. Holes and the other
- * violations of the unmap contract are treated as by iopgtable_unmap().
+ * the call. With @cfg->split_bbm each split breaks before make instead:
+ * the new table is written, the block's entry cleared and
+ * @cfg->tlb->tlb_flush_walk called over its span, then the table entry
+ * installed; the block's span translates nothing in between, so calls in
+ * it, disjoint or not, are the caller's to serialise. Both ends are split
+ * before anything is unmapped: if a split cannot get a table, nothing is
+ * unmapped (a split already made stays; it changes no translation). A
+ * @pa that runs short is a caller bug, reported with a WARN unless
+ * IOPGTABLE_QUIRK_NO_WARN. Holes and the other violations of the unmap
+ * contract are treated as by iopgtable_unmap().
  *
  * Context: With @pa, any context: never allocates, never maps for DMA,
  * never sleeps. With @pa NULL, process context: sleeps. Calls on
@@ -1280,12 +1258,20 @@ size_t iopgtable_unmap_split(struct iopgtable_ops *ops, u64 iova, size_t size,
 {
 	struct iopgtable *iop = to_iopgtable(ops);
 	unsigned int held = pa ? pa->count : 0;
+	size_t min = iopgtable_min_pgsize(iop);
+	struct iopgtable_inflight call;
 	size_t unmapped = 0;
-	int ret;
+	int ret = -EINVAL;
 
-	ret = iopgtable_split_ends(iop, iova, size, pa);
-	if (!ret)
-		unmapped = iopgtable_unmap(ops, iova, size, gather);
+	if (size && !((iova | size) & (min - 1)) &&
+	    iopgtable_iova_ok(iop, iova, size)) {
+		iopgtable_unmap_split_begin(iop, &call, iova, size);
+		ret = iopgtable_split_ends(iop, iova, size, pa);
+		if (!ret)
+			unmapped = iopgtable_unmap_checked(iop, iova, size,
+							   gather);
+		iopgtable_inflight_end(iop, &call);
+	}
 	trace_iopgtable_unmap_split(ops, iova, size, pa,
 				    pa ? held - pa->count : 0, ret, unmapped,
 				    ret == -EINVAL ||

@@ -12,10 +12,13 @@
 #include <linux/init.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/printk.h>
 #include <linux/seq_file.h>
 
 #include "iopgtable-internal.h"
+
+#include <trace/events/iopgtable.h>
 
 /* Room for one line of a walk: the longest S1 leaf takes about 110. */
 #define IOPGTABLE_LINE_SIZE	192
@@ -154,10 +157,10 @@ static void iopgtable_dump_leaf(struct iopgtable_visitor *v,
  * The last line counts the tables at each level from the root down. This
  * is what the table's debugfs file shows (iopgtable_debugfs_add()).
  *
- * Context: As iopgtable_walk(): reads the entries under no lock. A map or
- * unmap running meanwhile may show in part: a run cut short or split, a
- * table counted that holds nothing yet. It must not free tables under the
- * dump, which iopgtable_free_ops() and unmaps of whole table spans do.
+ * Context: Any context; reads the entries under no lock. No map or unmap
+ * may run meanwhile (either may free tables the dump follows): the caller
+ * holds the lock that orders its updates, as the debugfs file does with
+ * the lock given to iopgtable_debugfs_add().
  */
 void iopgtable_dump(struct iopgtable_ops *ops, struct seq_file *m)
 {
@@ -167,10 +170,15 @@ void iopgtable_dump(struct iopgtable_ops *ops, struct seq_file *m)
 		.m = m,
 	};
 	const unsigned long *tables = run.v.tables;
+	struct iopgtable_inflight call;
 	const char *sep = "tables:";
 	unsigned int lvl = 0;
 
+	iopgtable_inflight_begin(iop, &call, IOPGTABLE_ACCESS_READ,
+				 iop->iova_first,
+				 iop->iova_last - iop->iova_first + 1);
 	iop->format->visit(iop, &run.v);
+	iopgtable_inflight_end(iop, &call);
 	iopgtable_dump_flush(&run);
 
 	while (lvl < IOPGTABLE_MAX_LEVELS - 1 && !tables[lvl])
@@ -183,15 +191,107 @@ void iopgtable_dump(struct iopgtable_ops *ops, struct seq_file *m)
 }
 EXPORT_SYMBOL_GPL(iopgtable_dump);
 
+#ifdef CONFIG_IOPGTABLE_DEBUG
+static const char *const iopgtable_access_names[] = {
+	[IOPGTABLE_ACCESS_READ] = "a read",
+	[IOPGTABLE_ACCESS_WRITE] = "an update",
+};
+
+/**
+ * iopgtable_inflight_begin() - record a call in flight, and check it
+ * @iop: the table.
+ * @call: the record, on the caller's stack until iopgtable_inflight_end().
+ * @access: what the call does in its range.
+ * @iova: where its range starts.
+ * @size: the bytes of its range; not 0.
+ *
+ * The contract leaves the serialisation of calls to the caller: no two
+ * updates of overlapping ranges, and no read (iova_to_phys, a walk, the
+ * dump) of a range an update may free tables in. CONFIG_IOPGTABLE_DEBUG
+ * keeps the ranges of the calls in flight on each table and reports a call
+ * that breaks the rule against one of them, as lockdep reports a lock
+ * order: traced as an %IOPGTABLE_VIOLATION_OVERLAP violation and WARNed,
+ * rate-limited, whatever IOPGTABLE_QUIRK_NO_WARN says.
+ *
+ * Context: Any context.
+ */
+void iopgtable_inflight_begin(struct iopgtable *iop,
+			      struct iopgtable_inflight *call,
+			      enum iopgtable_access access, u64 iova, u64 size)
+{
+	struct iopgtable_inflight *other, clash;
+	bool found = false, warn;
+	unsigned long flags;
+
+	call->first = iova;
+	call->last = iova + size - 1;
+	call->access = access;
+	raw_spin_lock_irqsave(&iop->inflight_lock, flags);
+	list_for_each_entry(other, &iop->inflight, node) {
+		if (other->first > call->last || call->first > other->last ||
+		    (access == IOPGTABLE_ACCESS_READ &&
+		     other->access == IOPGTABLE_ACCESS_READ))
+			continue;
+		clash = *other;
+		found = true;
+		break;
+	}
+	list_add(&call->node, &iop->inflight);
+	raw_spin_unlock_irqrestore(&iop->inflight_lock, flags);
+	if (!found)
+		return;
+
+	warn = __ratelimit(&iop->warn_rs);
+	trace_iopgtable_violation(&iop->ops, IOPGTABLE_VIOLATION_OVERLAP, iova,
+				  warn);
+	WARN(warn, "iopgtable: %s of [%#llx, %#llx] overlaps %s of [%#llx, %#llx] in flight\n",
+	     iopgtable_access_names[access], call->first, call->last,
+	     iopgtable_access_names[clash.access], clash.first, clash.last);
+}
+
+/**
+ * iopgtable_inflight_end() - the call iopgtable_inflight_begin() recorded
+ *	is over
+ * @iop: the table.
+ * @call: its record.
+ *
+ * Context: Any context.
+ */
+void iopgtable_inflight_end(struct iopgtable *iop,
+			    struct iopgtable_inflight *call)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&iop->inflight_lock, flags);
+	list_del(&call->node);
+	raw_spin_unlock_irqrestore(&iop->inflight_lock, flags);
+}
+#endif
+
 #ifdef CONFIG_IOPGTABLE_DEBUGFS
 static struct dentry *iopgtable_debugfs_dir;
 
-static int iopgtable_debugfs_show(struct seq_file *m, void *unused)
+/*
+ * What reading a table's debugfs file shows: the dump, under the driver's
+ * lock. @m->private is the table's ops.
+ */
+int iopgtable_debugfs_show(struct seq_file *m, void *unused)
 {
-	iopgtable_dump(m->private, m);
+	struct iopgtable *iop = to_iopgtable(m->private);
+	int ret;
+
+	ret = mutex_lock_killable(iop->debugfs_lock);
+	if (ret)
+		return ret;
+	iopgtable_dump(&iop->ops, m);
+	mutex_unlock(iop->debugfs_lock);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(iopgtable_debugfs);
+#if IS_ENABLED(CONFIG_IOPGTABLE_KUNIT_TEST)
+/* The suites read the file this way: no user buffer in a kernel thread. */
+EXPORT_SYMBOL_GPL(iopgtable_debugfs_show);
+#endif
 #endif
 
 /**
@@ -200,26 +300,36 @@ DEFINE_SHOW_ATTRIBUTE(iopgtable_debugfs);
  * @name: the file's name.
  * @parent: the debugfs directory to put it in, e.g. the driver's; NULL for
  *	the library's, iopgtable/ in debugfs.
+ * @lock: a mutex the driver holds around every call on the table that may
+ *	free tables below the root (unmaps, and maps over empty tables);
+ *	Panthor's VM op_lock, for example. Required.
  *
  * Creates a read-only file whose contents are iopgtable_dump() of the
- * table, read when the file is. A second call moves the table to the new
- * name. iopgtable_free_ops() removes the file. Without
- * CONFIG_IOPGTABLE_DEBUGFS it does nothing. As with debugfs itself, the
- * caller has nothing to check: a table without its file works the same.
+ * table, read under @lock when the file is. A second call moves the table
+ * to the new name. iopgtable_free_ops() removes the file, waiting for its
+ * readers. Without CONFIG_IOPGTABLE_DEBUGFS it does nothing. As with
+ * debugfs itself, the caller has nothing to check: a table without its
+ * file works the same.
  *
- * Reading the file takes no lock that map or unmap take; what a concurrent
- * update may show is what iopgtable_dump() says. A driver that unmaps whole
- * table spans while the file may be read serialises the two itself.
+ * The dump follows table pointers: a reader that raced an unmap of a whole
+ * table span would read a freed table. The library cannot delay the free
+ * (an unmap may run where nothing can wait) without keeping tables of its
+ * own, so the file reads under the lock that already orders the driver's
+ * updates. A NULL @lock is refused with a WARN: nothing changes.
  *
  * Context: Process context; sleeps.
  */
 void iopgtable_debugfs_add(struct iopgtable_ops *ops, const char *name,
-			   struct dentry *parent)
+			   struct dentry *parent, struct mutex *lock)
 {
 #ifdef CONFIG_IOPGTABLE_DEBUGFS
 	struct iopgtable *iop = to_iopgtable(ops);
 
+	if (WARN_ONCE(!lock, "iopgtable: no lock for the debugfs file %s\n",
+		      name))
+		return;
 	iopgtable_debugfs_remove(iop);
+	iop->debugfs_lock = lock;
 	iop->debugfs = debugfs_create_file(name, 0400,
 					   parent ?: iopgtable_debugfs_dir,
 					   ops, &iopgtable_debugfs_fops);

@@ -7,9 +7,8 @@
  * may also hand out entry points of its own, instantiated from the inline
  * functions here with its map and unmap: the same checks, the same
  * tracepoints and the same results, with the format's code inlined and one
- * indirect call and one stack frame fewer on every call (a fifth of the
- * time of a single-page map and unmap). Include <trace/events/iopgtable.h>
- * first.
+ * indirect call and one stack frame fewer on every call. Include
+ * <trace/events/iopgtable.h> first.
  */
 #ifndef _IOPGTABLE_ENTRY_H
 #define _IOPGTABLE_ENTRY_H
@@ -112,6 +111,7 @@ iopgtable_map_pages_with(struct iopgtable *iop, u64 iova, phys_addr_t paddr,
 			 struct iopgtable_prealloc *pa, size_t *mapped,
 			 iopgtable_map_fn map)
 {
+	struct iopgtable_inflight call;
 	u64 size;
 	int ret;
 
@@ -127,17 +127,45 @@ iopgtable_map_pages_with(struct iopgtable *iop, u64 iova, phys_addr_t paddr,
 				    prot, ret, 0);
 		return ret;
 	}
-	return iopgtable_map_pages_checked(iop, iova, paddr, pgsize, pgcount,
-					   prot, gfp, pa, mapped, map);
+	iopgtable_inflight_begin(iop, &call, IOPGTABLE_ACCESS_WRITE, iova, size);
+	ret = iopgtable_map_pages_checked(iop, iova, paddr, pgsize, pgcount,
+					  prot, gfp, pa, mapped, map);
+	iopgtable_inflight_end(iop, &call);
+	return ret;
 }
 
-/* unmap_pages: the contract's checks, then @unmap (the format's); traced. */
+/*
+ * unmap_pages of arguments the caller has checked against the contract,
+ * @size being @pgsize * @pgcount: @unmap (the format's), traced, and
+ * @gather extended over what it unmapped.
+ */
+static __always_inline size_t
+iopgtable_unmap_pages_checked(struct iopgtable *iop, u64 iova, size_t pgsize,
+			      size_t pgcount, u64 size,
+			      struct iopgtable_gather *gather,
+			      iopgtable_unmap_fn unmap)
+{
+	u64 done = unmap(iop, iova, size, gather);
+
+	trace_iopgtable_unmap(&iop->ops, iova, pgsize, pgcount, done,
+			      done != size);
+	if (gather && done) {
+		gather->start = min(gather->start, iova);
+		gather->end = max(gather->end, iova + done - 1);
+		gather->pgsize = max(gather->pgsize, pgsize);
+	}
+	return done;
+}
+
+/* unmap_pages: the contract's checks, then as iopgtable_unmap_pages_checked(). */
 static __always_inline size_t
 iopgtable_unmap_pages_with(struct iopgtable *iop, u64 iova, size_t pgsize,
 			   size_t pgcount, struct iopgtable_gather *gather,
 			   iopgtable_unmap_fn unmap)
 {
-	u64 size, done;
+	struct iopgtable_inflight call;
+	u64 size;
+	size_t done;
 
 	if (!pgcount || !iopgtable_pgsize_ok(iop, pgsize) ||
 	    (iova & (pgsize - 1)) ||
@@ -146,15 +174,10 @@ iopgtable_unmap_pages_with(struct iopgtable *iop, u64 iova, size_t pgsize,
 		trace_iopgtable_unmap(&iop->ops, iova, pgsize, pgcount, 0, true);
 		return 0;
 	}
-
-	done = unmap(iop, iova, size, gather);
-	trace_iopgtable_unmap(&iop->ops, iova, pgsize, pgcount, done,
-			      done != size);
-	if (gather && done) {
-		gather->start = min(gather->start, iova);
-		gather->end = max(gather->end, iova + done - 1);
-		gather->pgsize = max(gather->pgsize, pgsize);
-	}
+	iopgtable_inflight_begin(iop, &call, IOPGTABLE_ACCESS_WRITE, iova, size);
+	done = iopgtable_unmap_pages_checked(iop, iova, pgsize, pgcount, size,
+					     gather, unmap);
+	iopgtable_inflight_end(iop, &call);
 	return done;
 }
 

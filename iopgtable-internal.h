@@ -11,22 +11,55 @@
 #include <linux/container_of.h>
 #include <linux/iopgtable.h>
 #include <linux/kernel.h>
+#include <linux/list.h>
 #include <linux/ratelimit_types.h>
 #include <linux/sizes.h>
+#include <linux/spinlock_types.h>
 
 struct iopgtable;
+struct seq_file;
 
 /* Levels of the deepest walk: the size of &iopgtable_walk.ptes. */
 #define IOPGTABLE_MAX_LEVELS	4
 
-/*
- * The spare tables a page table keeps: at most 64 KiB of them, at most 16.
- * A bind of a few blocks reserves two or three tables and, where the
- * tables are there already, gives them all back: the next one takes them
- * again instead of allocating and zeroing pages.
+/**
+ * enum iopgtable_violation - a contract violation the library reports
+ * @IOPGTABLE_VIOLATION_MAP_OVER_BLOCK: a map whose walk met a block.
+ * @IOPGTABLE_VIOLATION_MAP_OVER_MAPPING: a map over a mapped entry.
+ * @IOPGTABLE_VIOLATION_UNMAP_HOLE: an unmap that met a hole.
+ * @IOPGTABLE_VIOLATION_UNMAP_SPLIT: an unmap whose range cuts a block.
+ * @IOPGTABLE_VIOLATION_UNMAP_BAD_ENTRY: an unmap that met an entry that
+ *	is neither a leaf nor a table of its level.
+ * @IOPGTABLE_VIOLATION_PREALLOC_SHORT: a reservation that ran short.
+ * @IOPGTABLE_VIOLATION_PREALLOC_OTHER: a reservation made for another table.
+ * @IOPGTABLE_VIOLATION_OVERLAP: a call whose range overlaps a call in
+ *	flight in a way the contract forbids (CONFIG_IOPGTABLE_DEBUG).
+ * @IOPGTABLE_NUM_VIOLATIONS: how many there are; not a violation.
  */
-#define IOPGTABLE_SPARE_BYTES	SZ_64K
-#define IOPGTABLE_SPARE_MAX	16
+enum iopgtable_violation {
+	IOPGTABLE_VIOLATION_MAP_OVER_BLOCK,
+	IOPGTABLE_VIOLATION_MAP_OVER_MAPPING,
+	IOPGTABLE_VIOLATION_UNMAP_HOLE,
+	IOPGTABLE_VIOLATION_UNMAP_SPLIT,
+	IOPGTABLE_VIOLATION_UNMAP_BAD_ENTRY,
+	IOPGTABLE_VIOLATION_PREALLOC_SHORT,
+	IOPGTABLE_VIOLATION_PREALLOC_OTHER,
+	IOPGTABLE_VIOLATION_OVERLAP,
+	IOPGTABLE_NUM_VIOLATIONS,
+};
+
+/**
+ * enum iopgtable_prealloc_call - the call an iopgtable_prealloc_prepare
+ *	event reports
+ * @IOPGTABLE_PREALLOC_MAP: iopgtable_prealloc_map().
+ * @IOPGTABLE_PREALLOC_MAP_SGTABLE: iopgtable_prealloc_map_sgtable().
+ * @IOPGTABLE_PREALLOC_UNMAP: iopgtable_prealloc_unmap().
+ */
+enum iopgtable_prealloc_call {
+	IOPGTABLE_PREALLOC_MAP,
+	IOPGTABLE_PREALLOC_MAP_SGTABLE,
+	IOPGTABLE_PREALLOC_UNMAP,
+};
 
 /**
  * struct iopgtable_leaf - one leaf entry, as the dump sees it
@@ -134,59 +167,44 @@ struct iopgtable_format {
 			      struct iopgtable_gather *gather);
 };
 
-/* The most levels below the root a format may have. */
-#define IOPGTABLE_MAX_TABLE_LEVELS	4
-
 /**
  * struct iopgtable - one page table, as the core sees it
  * @ops: what iopgtable_alloc_ops() hands out.
  * @cfg: the configuration, with the values the format wrote back.
  * @cookie: the caller's cookie for the allocator and TLB callbacks.
  * @format: the format's operations.
- * @fmt: the format's number.
  * @iova_first: the lowest IOVA the table translates.
  * @iova_last: the highest IOVA the table translates.
  * @phys_last: the highest physical address a leaf may point at.
  * @table_spans: bit n set when the tables of a level below the root span
- *	2^n bytes of IOVA each (at most %IOPGTABLE_MAX_TABLE_LEVELS bits);
+ *	2^n bytes of IOVA each (fewer than %IOPGTABLE_MAX_LEVELS bits);
  *	written by the format's @alloc. A leaf of 2^p bytes needs a table at
  *	each level whose span is above 2^p; splitting a block of 2^n bytes
  *	needs a table that spans 2^n.
- * @violations: contract violations seen (-EEXIST, illegal unmaps), counted
- *	whether or not they WARN; for the tests.
- * @warnings: the WARNs those violations issued; for the tests.
  * @warn_rs: rate limit of those WARNs: ranges may come from userspace, and
  *	with panic_on_warn an unlimited WARN is a denial of service.
- * @dma_syncs: DMA syncs issued for a non-coherent walker; for the tests.
- * @sync_probe: for the tests: when set, called after each DMA sync with
- *	the first byte and the length it made visible.
  * @debugfs: the file iopgtable_debugfs_add() created, or NULL.
- * @spare_lock: bit 0, its only bit, guards @spare and @spares; only ever
- *	tried.
- * @spares: how many tables @spare holds.
- * @spare: tables of the default allocator that reservations gave back
- *	unused, zeroed and ready for the walker, for the next reservation.
+ * @debugfs_lock: the driver's lock the file reads under.
+ * @inflight_lock: CONFIG_IOPGTABLE_DEBUG: guards @inflight.
+ * @inflight: CONFIG_IOPGTABLE_DEBUG: the calls in flight on the table,
+ *	&struct iopgtable_inflight on their callers' stacks.
  */
 struct iopgtable {
 	struct iopgtable_ops ops;
 	struct iopgtable_cfg cfg;
 	void *cookie;
 	const struct iopgtable_format *format;
-	enum iopgtable_fmt fmt;
 	u64 iova_first;
 	u64 iova_last;
 	u64 phys_last;
 	u64 table_spans;
-	atomic_long_t violations;
-	atomic_long_t warnings;
 	struct ratelimit_state warn_rs;
-	atomic_long_t dma_syncs;
-	void (*sync_probe)(struct iopgtable *iop, const void *addr,
-			   size_t size);
 	struct dentry *debugfs;
-	unsigned long spare_lock;
-	unsigned int spares;
-	void *spare[IOPGTABLE_SPARE_MAX];
+	struct mutex *debugfs_lock;	/* the driver's, for the file */
+#ifdef CONFIG_IOPGTABLE_DEBUG
+	raw_spinlock_t inflight_lock;
+	struct list_head inflight;
+#endif
 };
 
 static inline struct iopgtable *to_iopgtable(struct iopgtable_ops *ops)
@@ -197,18 +215,63 @@ static inline struct iopgtable *to_iopgtable(struct iopgtable_ops *ops)
 void iopgtable_init(struct iopgtable *iop, const struct iopgtable_cfg *cfg,
 		    void *cookie);
 
-void iopgtable_violation(struct iopgtable *iop, const char *what, u64 iova);
-
-/* Where @pa's tables are: its own few slots until it needs more. */
-static inline void **iopgtable_prealloc_slots(struct iopgtable_prealloc *pa)
-{
-	return pa->tables ?: pa->few;
-}
+void iopgtable_violation(struct iopgtable *iop, enum iopgtable_violation what,
+			 u64 iova);
 
 void *iopgtable_prealloc_take(struct iopgtable *iop,
 			      struct iopgtable_prealloc *pa, u64 iova);
 void iopgtable_prealloc_put(struct iopgtable_prealloc *pa, void *table);
 void iopgtable_debugfs_remove(struct iopgtable *iop);
+int iopgtable_debugfs_show(struct seq_file *m, void *unused);
+
+/**
+ * enum iopgtable_access - what a call in flight does to its range
+ * @IOPGTABLE_ACCESS_READ: reads entries and follows tables: iova_to_phys,
+ *	the walks and the dump.
+ * @IOPGTABLE_ACCESS_WRITE: writes entries, and may free tables in its
+ *	range: the maps, the unmaps and the splits.
+ */
+enum iopgtable_access {
+	IOPGTABLE_ACCESS_READ,
+	IOPGTABLE_ACCESS_WRITE,
+};
+
+/**
+ * struct iopgtable_inflight - a call in flight, for CONFIG_IOPGTABLE_DEBUG
+ * @node: in &iopgtable.inflight.
+ * @first: the first IOVA of its range.
+ * @last: the last IOVA of its range.
+ * @access: what it does there.
+ */
+struct iopgtable_inflight {
+#ifdef CONFIG_IOPGTABLE_DEBUG
+	struct list_head node;
+	u64 first;
+	u64 last;
+	enum iopgtable_access access;
+#endif
+};
+
+#ifdef CONFIG_IOPGTABLE_DEBUG
+void iopgtable_inflight_begin(struct iopgtable *iop,
+			      struct iopgtable_inflight *call,
+			      enum iopgtable_access access, u64 iova, u64 size);
+void iopgtable_inflight_end(struct iopgtable *iop,
+			    struct iopgtable_inflight *call);
+#else
+/* Without CONFIG_IOPGTABLE_DEBUG the calls are not recorded. */
+static inline void iopgtable_inflight_begin(struct iopgtable *iop,
+					    struct iopgtable_inflight *call,
+					    enum iopgtable_access access,
+					    u64 iova, u64 size)
+{
+}
+
+static inline void iopgtable_inflight_end(struct iopgtable *iop,
+					  struct iopgtable_inflight *call)
+{
+}
+#endif
 
 /*
  * Write a size of 2^@lg2 bytes, @lg2 >= 10, as the kernel writes page

@@ -36,7 +36,7 @@ if out=$(build_module_clean "$kdir" arm64 W=1 ARCH=arm64 \
 	 CROSS_COMPILE=aarch64-linux-gnu-); then
 	built "$out" "build/arm64-modules"
 	[ -f "$out/iopgtable_test.ko" ] ||
-		{ echo "error: no iopgtable_test.ko for a kernel with KUnit" >&2; status=1; }
+		{ echo "error: no iopgtable_test.ko for a kernel with KUnit and tracepoints" >&2; status=1; }
 else
 	status=1
 fi
@@ -47,7 +47,7 @@ if kdir=$(arm32_modules_tree) &&
 	 CROSS_COMPILE=arm-linux-gnueabihf-); then
 	built "$out" "build/arm32-modules"
 	[ -f "$out/iopgtable_test.ko" ] ||
-		{ echo "error: no iopgtable_test.ko for a kernel with KUnit" >&2; status=1; }
+		{ echo "error: no iopgtable_test.ko for a kernel with KUnit and tracepoints" >&2; status=1; }
 else
 	status=1
 fi

@@ -1101,9 +1101,21 @@ static void lpae_test_bad_cfg(struct kunit *test)
 	lpae_expect_einval(test, c->fmt, &cfg);
 }
 
+/* The DMA sync count of the case running, one table at a time. */
+static struct iopgtable_test_count *lpae_syncs;
+
+/* Start counting the syncs of the next table allocated, and of it only. */
+static void lpae_count_syncs(struct kunit *test)
+{
+	lpae_syncs = kunit_kzalloc(test, sizeof(*lpae_syncs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, lpae_syncs);
+	iopgtable_test_count_syncs(test, lpae_syncs);
+}
+
 static long lpae_dma_syncs(struct iopgtable_ops *ops)
 {
-	return atomic_long_read(&to_iopgtable(ops)->dma_syncs);
+	WRITE_ONCE(lpae_syncs->ops, ops);
+	return atomic_long_read(&lpae_syncs->n);
 }
 
 /*
@@ -1138,9 +1150,11 @@ static void lpae_test_coherent_no_sync(struct kunit *test)
 		struct iopgtable_cfg cfg = iopgtable_test_cfg(lpae_fmts[i]);
 		struct iopgtable_test_table *t;
 
+		lpae_count_syncs(test);
 		t = iopgtable_test_new(test, lpae_fmts[i], &cfg);
 		KUNIT_EXPECT_EQ(test, lpae_map_unmap_some(test, t->ops), 0);
 		KUNIT_EXPECT_EQ(test, lpae_dma_syncs(t->ops), 0);
+		KUNIT_EXPECT_EQ(test, iopgtable_test_dma_syncs(t), 0);
 		iopgtable_test_release(t);
 	}
 }
@@ -1168,6 +1182,7 @@ static void lpae_test_noncoherent_sync(struct kunit *test)
 		cfg.iommu_dev = dev;
 		cfg.alloc = iopgtable_test_alloc;
 		cfg.free = iopgtable_test_free;
+		lpae_count_syncs(test);
 		ops = iopgtable_alloc_ops(lpae_fmts[i], &cfg, &counter);
 		if (!IS_ENABLED(CONFIG_HAS_DMA)) {
 			KUNIT_EXPECT_EQ(test, PTR_ERR(ops), -ENOMEM);
@@ -1249,6 +1264,7 @@ static void lpae_test_noncoherent_unmap_order(struct kunit *test)
 		cfg.coherent_walk = false;
 		cfg.iommu_dev = dev;
 		cfg.tlb = &lpae_order_flush_ops;
+		lpae_count_syncs(test);
 		ops = iopgtable_alloc_ops(lpae_fmts[i], &cfg, &p);
 		KUNIT_ASSERT_FALSE(test, IS_ERR(ops));
 		p.ops = ops;
@@ -1277,10 +1293,11 @@ static void lpae_test_noncoherent_unmap_order(struct kunit *test)
 	}
 }
 
-/* ---- The walk cache: never a table that was freed ---- */
+/* ---- Tables freed and built again: never a freed table used ---- */
 
 /**
- * struct lpae_wc_case - a walk cache scenario, per format and granule
+ * struct lpae_wc_case - a scenario of tables freed and built again, per
+ *	format and granule
  * @fmt: the format.
  * @granule: the granule; its block is one level up (2M for 4K).
  */
@@ -1312,9 +1329,9 @@ static size_t lpae_wc_block(size_t granule)
 }
 
 /*
- * A map or unmap right after another one in the same table takes that
- * table from the walk cache. Every way a table is freed must keep the
- * cache from handing it out again:
+ * A map or unmap right after another one in the same table walks to that
+ * table again. Every way a table is freed must keep later walks from
+ * reaching it:
  *
  * 1. an unmap of the table's whole span frees it; a map of the same page
  *    then builds a new table (one more allocation), and translates;
@@ -1323,9 +1340,10 @@ static size_t lpae_wc_block(size_t granule)
  * 3. an unmap of one page inside that block is a violation, returns 0,
  *    and leaves the block whole.
  *
- * With a stale cache, 1 would write into the freed table (no allocation,
- * and the page would not translate), 2 would return 0 and 3 would clear an
- * entry of the freed table and report a page unmapped.
+ * A walk that reached a freed table (as a stale cache of walks would) would
+ * in 1 write into the freed table (no allocation, and the page would not
+ * translate), in 2 return 0 and in 3 clear an entry of the freed table and
+ * report a page unmapped.
  */
 static void lpae_test_walk_cache_stale(struct kunit *test)
 {
@@ -1386,8 +1404,8 @@ static void lpae_test_walk_cache_stale(struct kunit *test)
 }
 
 /*
- * The cache holds one table per CPU: pages in two tables mapped and
- * unmapped in turn, each call leaving the other's table in the cache, all
+ * Pages in two tables mapped and unmapped in turn, each call walking to
+ * the other table than the call before, all
  * translate as mapped and are gone after their unmap.
  */
 static void lpae_test_walk_cache_alternate(struct kunit *test)
@@ -1635,12 +1653,21 @@ static void lpae_test_table_span_noncoherent(struct kunit *test)
 
 		pte = READ_ONCE(*ptep);
 		table = phys_to_virt(pte & EXP_PTE_OA);
+		/*
+		 * The table mapped for DMA once written, whole, while its
+		 * entry was empty: no sync of the table before or after, and
+		 * no uninitialised memory mapped.
+		 */
 		KUNIT_ASSERT_EQ(test, syncs.n, 2);
-		/* The table, whole, while its entry was empty */
 		KUNIT_EXPECT_PTR_EQ(test, syncs.ev[0].addr,
 				    (const void *)table);
 		KUNIT_EXPECT_EQ(test, syncs.ev[0].size, SZ_4K);
 		KUNIT_EXPECT_EQ(test, syncs.ev[0].watched, 0);
+		KUNIT_EXPECT_EQ(test, syncs.ev[0].first, READ_ONCE(table[0]));
+		KUNIT_EXPECT_EQ(test, syncs.ev[0].first & EXP_PTE_OA, SZ_2G);
+		KUNIT_EXPECT_EQ(test, syncs.ev[0].last, READ_ONCE(table[511]));
+		KUNIT_EXPECT_EQ(test, syncs.ev[0].last & EXP_PTE_OA,
+				SZ_2G + 511 * SZ_4K);
 		/* Then the entry, once it pointed at the table */
 		KUNIT_EXPECT_PTR_EQ(test, syncs.ev[1].addr,
 				    (const void *)ptep);

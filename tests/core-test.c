@@ -42,12 +42,6 @@ static struct iopgtable_test_table *new_table(struct kunit *test)
 	return iopgtable_test_new(test, fmt, &cfg);
 }
 
-/* The kernel's WARN taint, where a case can tell it did not WARN. */
-static bool warned_since(bool tainted_before)
-{
-	return !tainted_before && test_taint(TAINT_WARN);
-}
-
 /* ---- iopgtable_alloc_ops() ---- */
 
 struct alloc_case {
@@ -579,7 +573,6 @@ KUNIT_ARRAY_PARAM(violation, violation_cases, violation_desc);
 static void unmap_violation(struct kunit *test)
 {
 	const struct violation_case *c = test->param_value;
-	bool tainted = test_taint(TAINT_WARN);
 	struct iopgtable_test_table *t;
 	struct iopgtable_cfg cfg;
 	size_t mapped;
@@ -612,7 +605,8 @@ static void unmap_violation(struct kunit *test)
 					      (size_t)c->unmap_pgsize * c->unmap_count -
 					      c->expect, NULL), 0);
 	KUNIT_EXPECT_EQ(test, iopgtable_test_violations(t), 2);
-	KUNIT_EXPECT_FALSE(test, warned_since(tainted));
+	/* IOPGTABLE_QUIRK_NO_WARN: traced, not WARNed. */
+	KUNIT_EXPECT_EQ(test, iopgtable_test_warnings(t), 0);
 }
 
 /* A gather is extended over what was unmapped, and only that. */
@@ -1035,82 +1029,6 @@ static void map_rolls_back_eexist(struct kunit *test)
 	iopgtable_test_expect_unmapped(t, busy + SZ_4K, SZ_8M + SZ_4M - busy - SZ_4K);
 }
 
-struct chunky {
-	struct iopgtable iop;
-	struct iopgtable_ops *real;
-	size_t max_pgcount;
-	unsigned int calls;
-	unsigned int stall_after;
-};
-
-static int chunky_map_pages(struct iopgtable_ops *ops, u64 iova, phys_addr_t paddr,
-			    size_t pgsize, size_t pgcount, int prot, gfp_t gfp,
-			    size_t *mapped)
-{
-	struct chunky *c = container_of(ops, struct chunky, iop.ops);
-
-	if (++c->calls > c->stall_after)
-		return 0;	/* the forbidden outcome */
-	return c->real->map_pages(c->real, iova, paddr, pgsize,
-				  min(pgcount, c->max_pgcount), prot, gfp, mapped);
-}
-
-static size_t chunky_unmap_pages(struct iopgtable_ops *ops, u64 iova, size_t pgsize,
-				 size_t pgcount, struct iopgtable_gather *gather)
-{
-	struct chunky *c = container_of(ops, struct chunky, iop.ops);
-
-	return c->real->unmap_pages(c->real, iova, pgsize, pgcount, gather);
-}
-
-static phys_addr_t chunky_iova_to_phys(struct iopgtable_ops *ops, u64 iova)
-{
-	struct chunky *c = container_of(ops, struct chunky, iop.ops);
-
-	return c->real->iova_to_phys(c->real, iova);
-}
-
-/*
- * Outcome 2, progress without an error: an implementation that maps at
- * most three pages a call. The helper must loop to the end.
- */
-static void map_loops_over_progress(struct kunit *test)
-{
-	struct iopgtable_test_table *t = new_table(test);
-	struct chunky *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
-
-	KUNIT_ASSERT_NOT_NULL(test, c);
-	c->iop = *to_iopgtable(t->ops);
-	c->iop.ops.map_pages = chunky_map_pages;
-	c->iop.ops.unmap_pages = chunky_unmap_pages;
-	c->iop.ops.iova_to_phys = chunky_iova_to_phys;
-	c->real = t->ops;
-	c->max_pgcount = 3;
-	c->stall_after = UINT_MAX;
-
-	KUNIT_EXPECT_EQ(test, iopgtable_map(&c->iop.ops, SZ_2M - 5 * SZ_4K,
-					    SZ_1G - 5 * SZ_4K, SZ_2M + 10 * SZ_4K,
-					    RW, GFP_KERNEL), 0);
-	/* 5 x 4K in 2 calls, one 2M block in 1, 5 x 4K in 2. */
-	KUNIT_EXPECT_EQ(test, c->calls, 5);
-	iopgtable_test_expect_mapped(t, SZ_2M - 5 * SZ_4K, SZ_1G - 5 * SZ_4K,
-				     SZ_2M + 10 * SZ_4K);
-
-	/*
-	 * No progress and no error is refused, and what was mapped undone:
-	 * three pages in the first call, then a stall.
-	 */
-	c->stall_after = 1;
-	c->calls = 0;
-	KUNIT_EXPECT_EQ(test, iopgtable_map(&c->iop.ops, SZ_1G, 0, 5 * SZ_4K, RW,
-					    GFP_KERNEL), -EIO);
-	KUNIT_EXPECT_EQ(test, c->calls, 2);
-	iopgtable_test_expect_unmapped(t, SZ_1G, 5 * SZ_4K);
-	KUNIT_EXPECT_EQ(test, t->flush_walk, 1);
-	KUNIT_EXPECT_EQ(test, t->flush_walk_iova, SZ_1G);
-	KUNIT_EXPECT_EQ(test, t->flush_walk_bytes, 3 * SZ_4K);
-}
-
 struct bad_range_case {
 	const char *desc;
 	u64 iova, paddr, size;
@@ -1416,7 +1334,6 @@ static struct kunit_case iopgtable_helpers_cases[] = {
 	KUNIT_CASE_PARAM(map_picks_page_sizes, pick_gen_params),
 	KUNIT_CASE_PARAM(map_rolls_back_enomem, fmt_gen_params),
 	KUNIT_CASE_PARAM(map_rolls_back_eexist, fmt_gen_params),
-	KUNIT_CASE_PARAM(map_loops_over_progress, fmt_gen_params),
 	KUNIT_CASE_PARAM(range_helpers_bad_input, bad_range_gen_params),
 	KUNIT_CASE_PARAM(map_sgtable_offset, fmt_gen_params),
 	KUNIT_CASE_PARAM(map_sgtable_misaligned_segment, fmt_gen_params),

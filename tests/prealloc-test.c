@@ -86,6 +86,14 @@ static const struct pa_case pa_cases[] = {
 	{ "arm_64_lpae_s1 16K NS TTBR1", S1, SIZES_16K,
 	  IOPGTABLE_QUIRK_ARM_NS | IOPGTABLE_QUIRK_ARM_TTBR1,
 	  BIT_ULL(36) - SZ_128M, SZ_256M },
+	/* A gap in the sizes: a split still goes through 2M blocks. */
+	{ "arm_64_lpae_s1 4K+1G", S1, SZ_4K | SZ_1G, 0, BIT_ULL(39) - SZ_2G,
+	  SZ_4G },
+	{ "mali_lpae 4K+1G", MALI, SZ_4K | SZ_1G, 0, BIT_ULL(39) - SZ_2G,
+	  SZ_4G },
+	{ "arm_64_lpae_s1 4K+1G NS TTBR1", S1, SZ_4K | SZ_1G,
+	  IOPGTABLE_QUIRK_ARM_NS | IOPGTABLE_QUIRK_ARM_TTBR1,
+	  BIT_ULL(39) - SZ_2G, SZ_4G },
 };
 
 static void pa_case_desc(const struct pa_case *c, char *desc)
@@ -116,6 +124,17 @@ static u64 pa_space(const struct iopgtable_test_table *t)
 static unsigned int pa_granule_lg2(const struct iopgtable_test_table *t)
 {
 	return __ffs(t->cfg.pgsize_bitmap);
+}
+
+/*
+ * The levels a split of a block of 2^@hi_lg2 bytes passes through to make
+ * an entry boundary of 2^@lo_lg2: one table each, whether or not the sizes
+ * between are provided.
+ */
+static unsigned int pa_split_levels(const struct iopgtable_test_table *t,
+				    unsigned int hi_lg2, unsigned int lo_lg2)
+{
+	return (hi_lg2 - lo_lg2) / (pa_granule_lg2(t) - 3);
 }
 
 /* The type bits of a leaf at @lvl. */
@@ -408,9 +427,9 @@ static void pa_split_one_page(struct kunit *test)
 	iopgtable_prealloc_init(&pa);
 	KUNIT_ASSERT_EQ(test, iopgtable_prealloc_unmap(t->ops, &pa, hole, g,
 						       GFP_KERNEL), 0);
-	/* One table per block size, both ends sharing them */
+	/* One table per level below the block, both ends sharing them */
 	KUNIT_EXPECT_EQ(test, iopgtable_prealloc_count(&pa),
-			hweight_long(c->sizes) - 1);
+			pa_split_levels(t, __fls(c->sizes), pa_granule_lg2(t)));
 	allocs = t->allocs;
 	pa_fail_all(t, true);
 	KUNIT_EXPECT_EQ(test, iopgtable_unmap_split(t->ops, hole, g, &pa, NULL), g);
@@ -470,13 +489,13 @@ static void pa_split_both_ends(struct kunit *test)
 									 end - start,
 									 GFP_KERNEL), 0);
 				/*
-				 * Each end splits the block sizes up to b it is
-				 * not aligned to; the larger ones might be blocks
-				 * too, and are one span for both ends.
+				 * Each end splits every level from b down to its
+				 * alignment; the levels up to the largest block
+				 * might be blocks too, one span for both ends.
 				 */
-				used = hweight_long(c->sizes & GENMASK(b_lg2, s_lg2 + 1)) +
-				       hweight_long(c->sizes & GENMASK(b_lg2, e_lg2 + 1));
-				above = hweight_long(c->sizes & ~GENMASK(b_lg2, 0));
+				used = pa_split_levels(t, b_lg2, s_lg2) +
+				       pa_split_levels(t, b_lg2, e_lg2);
+				above = pa_split_levels(t, __fls(c->sizes), b_lg2);
 				KUNIT_EXPECT_EQ(test, iopgtable_prealloc_count(&pa),
 						used + above);
 				pa_fail_all(t, true);
@@ -597,7 +616,9 @@ static void pa_split_allocates(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t->allocs, allocs);
 	KUNIT_EXPECT_EQ(test, iopgtable_unmap_split(t->ops, iova + top + g, g,
 						    NULL, NULL), g);
-	KUNIT_EXPECT_EQ(test, t->allocs, allocs + hweight_long(c->sizes) - 1);
+	KUNIT_EXPECT_EQ(test, t->allocs,
+			allocs + pa_split_levels(t, __fls(c->sizes),
+						 pa_granule_lg2(t)));
 	iopgtable_test_expect_unmapped(t, iova, top);
 	iopgtable_test_expect_mapped(t, iova + top, top, g);
 	iopgtable_test_expect_unmapped(t, iova + top + g, g);
@@ -1271,185 +1292,202 @@ static void pa_sgtable_exact(struct kunit *test)
 		   reserved);
 }
 
-/* Tables of one page table made and freed, seen through the tracepoints. */
-struct pa_spare_trace {
-	const void *ops;
-	unsigned int allocs;
-	unsigned int frees;
+/**
+ * struct pa_bbm - what a break-before-make split's callback saw
+ * @t: the table.
+ * @flushes: tlb_flush_walk calls.
+ * @iova: the IOVA the first was given.
+ * @size: the size the first was given.
+ * @entry: the entry that ended a walk to @iova when the first ran.
+ * @level: its level.
+ * @translated: what the block's first page translated to then.
+ */
+struct pa_bbm {
+	struct iopgtable_test_table *t;
+	unsigned int flushes;
+	u64 iova;
+	u64 size;
+	u64 entry;
+	int level;
+	u64 translated;
 };
 
-static void pa_spare_alloc(void *data, const void *ops, unsigned int level,
-			   u64 paddr, size_t size)
-{
-	struct pa_spare_trace *tr = data;
+static struct pa_bbm *pa_bbm_seen;
 
-	if (ops == tr->ops)
-		tr->allocs++;
+static void pa_bbm_flush_walk(u64 iova, u64 size, size_t granule, void *cookie)
+{
+	struct pa_bbm *b = pa_bbm_seen;
+	struct iopgtable_test_walk w;
+
+	if (b->flushes++)
+		return;
+	b->iova = iova;
+	b->size = size;
+	b->entry = iopgtable_test_walk(b->t, iova, &w);
+	b->level = w.level;
+	b->translated = iopgtable_test_translate(b->t, iova);
 }
 
-static void pa_spare_free(void *data, const void *ops, unsigned int level,
-			  u64 paddr, size_t size)
+static void pa_bbm_flush_all(void *cookie)
 {
-	struct pa_spare_trace *tr = data;
+	struct iopgtable_test_table *t = cookie;
 
-	if (ops == tr->ops)
-		tr->frees++;
+	t->flush_all++;
 }
 
-static void pa_spare_unregister(void *data)
+static const struct iopgtable_flush_ops pa_bbm_flush_ops = {
+	.tlb_flush_all	= pa_bbm_flush_all,
+	.tlb_flush_walk	= pa_bbm_flush_walk,
+};
+
+/*
+ * With cfg.split_bbm a split breaks before make: when tlb_flush_walk runs
+ * over the block's span, the block's entry reads 0 and nothing in the span
+ * translates; the table entry appears only after. The entries left are
+ * those of the single-store split, compared entry by entry with a table
+ * without split_bbm given the same calls. split_bbm without tlb_flush_walk
+ * is refused.
+ */
+static void pa_split_bbm(struct kunit *test)
 {
-	unregister_trace_iopgtable_table_alloc(pa_spare_alloc, data);
-	unregister_trace_iopgtable_table_free(pa_spare_free, data);
-	tracepoint_synchronize_unregister();
+	const struct pa_case *c = test->param_value;
+	struct iopgtable_test_table *t, *plain;
+	struct iopgtable_test_walk w, pw;
+	struct iopgtable_cfg cfg;
+	struct iopgtable_prealloc pa;
+	struct pa_bbm *b;
+	u64 g, top, iova, hole, blk, probe;
+	int blk_level;
+
+	cfg = iopgtable_test_cfg(c->fmt);
+	cfg.pgsize_bitmap = c->sizes;
+	cfg.quirks |= c->quirks;
+	cfg.split_bbm = true;
+	cfg.tlb = NULL;
+	cfg.alloc = iopgtable_test_alloc;
+	cfg.free = iopgtable_test_free;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(iopgtable_alloc_ops(c->fmt, &cfg, NULL)),
+			-EINVAL);
+
+	b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	pa_bbm_seen = b;
+	cfg.alloc = NULL;
+	cfg.free = NULL;
+	cfg.tlb = &pa_bbm_flush_ops;
+	t = iopgtable_test_new(test, c->fmt, &cfg);
+	plain = pa_new(test, c);
+	b->t = t;
+	g = BIT_ULL(pa_granule_lg2(t));
+	top = BIT_ULL(__fls(c->sizes));
+	iova = pa_space(t) + c->window + 3 * top;
+	hole = iova + top / 2 + 3 * g;
+
+	KUNIT_ASSERT_EQ(test, iopgtable_map(t->ops, iova, 5 * top, top, RW,
+					    GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, iopgtable_map(plain->ops, iova, 5 * top, top, RW,
+					    GFP_KERNEL), 0);
+	blk = iopgtable_test_walk(t, iova, &w);
+	KUNIT_ASSERT_NE(test, blk, 0);
+	blk_level = w.level;
+
+	iopgtable_prealloc_init(&pa);
+	KUNIT_ASSERT_EQ(test, iopgtable_prealloc_unmap(t->ops, &pa, hole, g,
+						       GFP_KERNEL), 0);
+	pa_fail_all(t, true);
+	KUNIT_EXPECT_EQ(test, iopgtable_unmap_split(t->ops, hole, g, &pa, NULL),
+			g);
+	pa_fail_all(t, false);
+	KUNIT_EXPECT_EQ(test, iopgtable_prealloc_count(&pa), 0);
+	KUNIT_EXPECT_EQ(test, iopgtable_unmap_split(plain->ops, hole, g, NULL,
+						    NULL), g);
+
+	/*
+	 * The first flush: the block's entry invalid (the walk ends there,
+	 * on no table), before its table appeared.
+	 */
+	KUNIT_EXPECT_GE(test, b->flushes, 1U);
+	KUNIT_EXPECT_EQ(test, b->iova, iova);
+	KUNIT_EXPECT_EQ(test, b->size, top);
+	KUNIT_EXPECT_EQ(test, b->entry, 0);
+	KUNIT_EXPECT_EQ(test, b->level, blk_level);
+	KUNIT_EXPECT_EQ(test, b->translated, 0);
+	/* One flush per block split, nothing else flushed. */
+	KUNIT_EXPECT_EQ(test, b->flushes,
+			pa_split_levels(t, __fls(c->sizes), pa_granule_lg2(t)));
+
+	for (probe = iova; probe < iova + top; probe += g) {
+		u64 ours = iopgtable_test_walk(t, probe, &w);
+		u64 theirs = iopgtable_test_walk(plain, probe, &pw);
+
+		KUNIT_ASSERT_EQ_MSG(test, ours, theirs, "IOVA %#llx", probe);
+		KUNIT_ASSERT_EQ(test, w.level, pw.level);
+	}
+	iopgtable_test_expect_unmapped(t, hole, g);
+	iopgtable_test_expect_mapped(t, iova, 5 * top, hole - iova);
+	KUNIT_EXPECT_EQ(test, iopgtable_test_violations(t), 0);
+	iopgtable_prealloc_release(t->ops, &pa);
+	iopgtable_test_release(t);
+	iopgtable_test_release(plain);
 }
 
 KUNIT_DEFINE_ACTION_WRAPPER(pa_free_ops, iopgtable_free_ops,
 			    struct iopgtable_ops *);
 
-/* How many spares @iop holds; their tables copied to @held when set. */
-static unsigned int pa_spares(const struct iopgtable *iop, void **held)
+/*
+ * A release frees the tables and nothing else, and never sleeps with the
+ * default allocator, however many tables the reservation holds: here the
+ * 5140 of ten binds of 1G, released with interrupts off
+ * (CONFIG_DEBUG_ATOMIC_SLEEP reports a release that may sleep). The
+ * tables come out of the reservation zeroed, the entry that linked them
+ * included: a page left out of a leaf table does not translate.
+ */
+static void pa_release_atomic(struct kunit *test)
 {
-	if (held)
-		memcpy(held, iop->spare, iop->spares * sizeof(*held));
-	return iop->spares;
-}
-
-/* Whether @pa holds @table. */
-static bool pa_holds(struct iopgtable_prealloc *pa, void *table)
-{
-	void **slots = iopgtable_prealloc_slots(pa);
+	struct iopgtable_cfg cfg = iopgtable_test_cfg(S1);
+	struct iopgtable_prealloc pa;
+	struct iopgtable_ops *ops;
+	unsigned long flags;
 	unsigned int i;
 
-	for (i = 0; i < pa->count; i++)
-		if (slots[i] == table)
-			return true;
-	return false;
+	cfg.alloc = NULL;
+	cfg.free = NULL;
+	cfg.tlb = NULL;
+	ops = iopgtable_alloc_ops(S1, &cfg, NULL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ops);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pa_free_ops, ops),
+			0);
+
+	iopgtable_prealloc_init(&pa);
+	KUNIT_ASSERT_EQ(test, iopgtable_prealloc_map(ops, &pa, SZ_1G, SZ_2M,
+						     GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, iopgtable_prealloc_count(&pa), 3U);
+	KUNIT_EXPECT_EQ(test, iopgtable_map_prealloc(ops, SZ_1G + SZ_4K,
+						     SZ_2G + SZ_4K,
+						     SZ_2M - SZ_4K, RW, &pa), 0);
+	for (i = 1; i < 512; i++)
+		KUNIT_EXPECT_EQ(test, ops->iova_to_phys(ops, SZ_1G + i * SZ_4K),
+				(phys_addr_t)SZ_2G + i * SZ_4K);
+	KUNIT_EXPECT_EQ(test, ops->iova_to_phys(ops, SZ_1G), 0);
+	KUNIT_EXPECT_EQ(test, iopgtable_prealloc_count(&pa), 0U);
+
+	for (i = 0; i < 10; i++)
+		KUNIT_ASSERT_EQ(test,
+				iopgtable_prealloc_map(ops, &pa,
+						       SZ_8G + (u64)i * SZ_1G,
+						       SZ_1G, GFP_KERNEL), 0);
+	/* Per 1G: a table at level 1, one at level 2, 512 at level 3. */
+	KUNIT_EXPECT_EQ(test, iopgtable_prealloc_count(&pa), 10 * 514U);
+	local_irq_save(flags);
+	iopgtable_prealloc_release(ops, &pa);
+	local_irq_restore(flags);
+	KUNIT_EXPECT_EQ(test, iopgtable_prealloc_count(&pa), 0U);
+	KUNIT_EXPECT_NULL(test, pa.head);
+	iopgtable_prealloc_release(ops, &pa);
 }
 
-/*
- * The default allocator keeps what a release gives back unused, up to
- * 64 KiB of tables, and the next reservation takes those before it
- * allocates: 16 tables of 4K, one of 64K. A caller's allocator gets every
- * table back. Allocations and frees are counted through the tracepoints
- * where the kernel has them: every table is freed with the page table.
- */
-static void pa_default_allocator_spares(struct kunit *test)
-{
-	static const struct {
-		unsigned long granule;
-		unsigned int max;
-	} rows[] = { { SZ_4K, 16 }, { SZ_64K, 1 } };
-	unsigned int r;
-
-	for (r = 0; r < ARRAY_SIZE(rows); r++) {
-		struct iopgtable_cfg cfg = iopgtable_test_cfg(S1);
-		unsigned long g = rows[r].granule;
-		/* Tables per level below the root of a bind of 32 granules. */
-		unsigned int per_bind = g == SZ_4K ? 3 : 2;
-		struct pa_spare_trace *tr;
-		struct iopgtable_prealloc pa;
-		struct iopgtable_ops *ops;
-		struct iopgtable *iop;
-		void *held[IOPGTABLE_SPARE_MAX];
-		unsigned int i, spares;
-
-		kunit_info(test, "granule %luK, %u spares at most", g / SZ_1K,
-			   rows[r].max);
-		cfg.pgsize_bitmap = g;
-		cfg.alloc = NULL;
-		cfg.free = NULL;
-		cfg.tlb = NULL;
-		ops = iopgtable_alloc_ops(S1, &cfg, NULL);
-		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ops);
-		KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pa_free_ops,
-								ops), 0);
-		iop = to_iopgtable(ops);
-		tr = kunit_kzalloc(test, sizeof(*tr), GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, tr);
-		tr->ops = ops;
-		if (IS_ENABLED(CONFIG_TRACEPOINTS)) {
-			KUNIT_ASSERT_EQ(test,
-					register_trace_iopgtable_table_alloc(pa_spare_alloc,
-									     tr),
-					0);
-			KUNIT_ASSERT_EQ(test,
-					register_trace_iopgtable_table_free(pa_spare_free,
-									    tr),
-					0);
-			KUNIT_ASSERT_EQ(test,
-					kunit_add_action_or_reset(test,
-								  pa_spare_unregister,
-								  tr),
-					0);
-		}
-
-		/* A few tables: held in the reservation itself, no array. */
-		iopgtable_prealloc_init(&pa);
-		KUNIT_ASSERT_EQ(test, iopgtable_prealloc_map(ops, &pa, SZ_1G,
-							     32 * g, GFP_KERNEL),
-				0);
-		KUNIT_ASSERT_EQ(test, iopgtable_prealloc_count(&pa), per_bind);
-		KUNIT_EXPECT_NULL(test, pa.tables);
-		iopgtable_prealloc_release(ops, &pa);
-		spares = min(per_bind, rows[r].max);
-		KUNIT_ASSERT_EQ(test, pa_spares(iop, held), spares);
-		KUNIT_EXPECT_EQ(test, iopgtable_prealloc_count(&pa), 0U);
-
-		/* The next bind takes the same tables back, allocating none. */
-		KUNIT_ASSERT_EQ(test, iopgtable_prealloc_map(ops, &pa, SZ_1G,
-							     32 * g, GFP_KERNEL),
-				0);
-		KUNIT_ASSERT_EQ(test, iopgtable_prealloc_count(&pa), per_bind);
-		KUNIT_EXPECT_EQ(test, pa_spares(iop, NULL), 0U);
-		for (i = 0; i < spares; i++)
-			KUNIT_EXPECT_TRUE(test, pa_holds(&pa, held[i]));
-		if (IS_ENABLED(CONFIG_TRACEPOINTS)) {
-			KUNIT_EXPECT_EQ(test, tr->allocs, 2 * per_bind - spares);
-			KUNIT_EXPECT_EQ(test, tr->frees, per_bind - spares);
-		}
-
-		/* They map: tables taken from spares are zeroed and ready. */
-		KUNIT_EXPECT_EQ(test, iopgtable_map_prealloc(ops, SZ_1G, SZ_2G,
-							     32 * g, RW, &pa),
-				0);
-		for (i = 0; i < 32; i++)
-			KUNIT_EXPECT_EQ(test, ops->iova_to_phys(ops, SZ_1G + i * g),
-					(phys_addr_t)SZ_2G + i * g);
-		KUNIT_EXPECT_EQ(test, iopgtable_prealloc_count(&pa), 0U);
-		iopgtable_prealloc_release(ops, &pa);
-
-		/*
-		 * More than the spares hold, from ten binds added to one
-		 * reservation: an array, and the rest of the release freed.
-		 */
-		for (i = 0; i < 10; i++)
-			KUNIT_ASSERT_EQ(test,
-					iopgtable_prealloc_map(ops, &pa,
-							       SZ_8G + (u64)i * SZ_1G,
-							       32 * g,
-							       GFP_KERNEL),
-					0);
-		KUNIT_EXPECT_EQ(test, iopgtable_prealloc_count(&pa),
-				10 * per_bind);
-		KUNIT_EXPECT_NOT_NULL(test, pa.tables);
-		iopgtable_prealloc_release(ops, &pa);
-		KUNIT_EXPECT_EQ(test, pa_spares(iop, NULL), rows[r].max);
-
-		/* The page table frees its spares with its tables. */
-		kunit_release_action(test, pa_free_ops, ops);
-		if (IS_ENABLED(CONFIG_TRACEPOINTS)) {
-			KUNIT_EXPECT_GT(test, tr->allocs, 0U);
-			/* The root is neither a spare nor traced apart. */
-			KUNIT_EXPECT_EQ(test, tr->frees, tr->allocs + 1);
-		}
-	}
-}
-
-/*
- * A caller's allocator caches as it likes: a release gives it every table
- * back, and the page table keeps none.
- */
-static void pa_caller_allocator_no_spares(struct kunit *test)
+/* A caller's allocator gets every table a release gives back. */
+static void pa_caller_allocator_release(struct kunit *test)
 {
 	struct iopgtable_cfg cfg = iopgtable_test_cfg(S1);
 	struct iopgtable_test_table *t = iopgtable_test_new(test, S1, &cfg);
@@ -1463,19 +1501,19 @@ static void pa_caller_allocator_no_spares(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, iopgtable_prealloc_count(&pa), 3U);
 	iopgtable_prealloc_release(t->ops, &pa);
 	KUNIT_EXPECT_EQ(test, t->frees, frees + 3);
-	KUNIT_EXPECT_EQ(test, pa_spares(to_iopgtable(t->ops), NULL), 0U);
 }
 
 static struct kunit_case pa_test_cases[] = {
 	KUNIT_CASE(pa_contract_example),
 	KUNIT_CASE(pa_prepare_errors),
-	KUNIT_CASE(pa_default_allocator_spares),
-	KUNIT_CASE(pa_caller_allocator_no_spares),
+	KUNIT_CASE(pa_release_atomic),
+	KUNIT_CASE(pa_caller_allocator_release),
 	KUNIT_CASE_PARAM(pa_short_reservation, pa_gen_params),
 	KUNIT_CASE_PARAM(pa_split_one_page, pa_gen_params),
 	KUNIT_CASE_PARAM(pa_split_both_ends, pa_gen_params),
 	KUNIT_CASE_PARAM(pa_split_without_table, pa_gen_params),
 	KUNIT_CASE_PARAM(pa_split_allocates, pa_gen_params),
+	KUNIT_CASE_PARAM(pa_split_bbm, pa_gen_params),
 	KUNIT_CASE(pa_split_noncoherent),
 	KUNIT_CASE_PARAM(pa_split_vs_io_pgtable_arm, pa_gen_params),
 	KUNIT_CASE_PARAM(pa_sgtable_exact, pa_gen_params),

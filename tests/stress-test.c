@@ -32,7 +32,7 @@
  * The allocator here counts with atomics: the suites' shared one does not.
  *
  * A second case makes reservations on several CPUs at once with the
- * default allocator, whose spare tables they share (see stress_spares()).
+ * default allocator (see stress_reservations()).
  */
 
 #include <kunit/test.h>
@@ -624,6 +624,7 @@ static void stress_round(struct stress_run *run, unsigned int round,
 			 struct stress_totals *tot)
 {
 	struct kunit *test = run->test;
+	struct iopgtable_test_count *violations;
 	struct iopgtable_ops *ops;
 	unsigned long removed = 0, frees;
 	unsigned int i;
@@ -639,8 +640,12 @@ static void stress_round(struct stress_run *run, unsigned int round,
 	run->cfg = iopgtable_test_cfg(run->fmt);
 	run->cfg.alloc = stress_alloc;
 	run->cfg.free = stress_free;
+	violations = kunit_kzalloc(test, sizeof(*violations), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, violations);
 	ops = iopgtable_alloc_ops(run->fmt, &run->cfg, run);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ops);
+	violations->ops = ops;
+	iopgtable_test_count_violations(test, violations);
 	run->ops = ops;
 	stress_map_readers(run);
 
@@ -661,8 +666,7 @@ static void stress_round(struct stress_run *run, unsigned int round,
 		removed += th->removed;
 	}
 	tot->checks += stress_check_slots(run, round);
-	KUNIT_EXPECT_EQ_MSG(test, atomic_long_read(&to_iopgtable(ops)->violations),
-			    0,
+	KUNIT_EXPECT_EQ_MSG(test, atomic_long_read(&violations->n), 0,
 			    "round %u: contract violations counted", round);
 
 	frees = atomic_long_read(&run->frees);
@@ -721,7 +725,7 @@ static void stress_test(struct kunit *test)
 
 struct stress_pa;
 
-/* One thread of stress_spares(), in &struct stress_pa. */
+/* One thread of stress_reservations(), in &struct stress_pa. */
 struct stress_pa_thread {
 	struct stress_pa *sp;
 	unsigned int id;
@@ -770,7 +774,7 @@ static void stress_pa_error(struct stress_pa *sp, unsigned int id,
  * Bind a 2M block in one of this thread's slots, reserving for it first,
  * and unmap it again. Every table of the reservation must be zeroed and in
  * no other reservation: the held xarray refuses a second insertion. The
- * tables are dropped from it before the release that may make them spares.
+ * tables are dropped from it before the release that frees them.
  */
 static void stress_pa_bind(struct stress_pa *sp, unsigned int id, u64 iova)
 {
@@ -778,7 +782,8 @@ static void stress_pa_bind(struct stress_pa *sp, unsigned int id, u64 iova)
 	phys_addr_t phys = SZ_4G + iova;
 	struct iopgtable_prealloc pa;
 	unsigned int i, n;
-	void **slots;
+	void *held[4];
+	u64 *table;
 
 	iopgtable_prealloc_init(&pa);
 	if (iopgtable_prealloc_map(ops, &pa, iova, SZ_2M, GFP_KERNEL)) {
@@ -786,16 +791,19 @@ static void stress_pa_bind(struct stress_pa *sp, unsigned int id, u64 iova)
 		return;
 	}
 	n = iopgtable_prealloc_count(&pa);
-	slots = iopgtable_prealloc_slots(&pa);
+	if (n > ARRAY_SIZE(held)) {
+		stress_pa_error(sp, id, "too many tables for a 2M bind", iova);
+		n = ARRAY_SIZE(held);
+	}
 	sp->tables[id] += n;
-	for (i = 0; i < n; i++) {
-		const u64 *table = slots[i];
-
-		if (xa_insert(&sp->held, (unsigned long)table, slots[i],
+	/* The tables are a list through their first entry. */
+	for (i = 0, table = pa.head; i < n; i++, table = *(void **)table) {
+		held[i] = table;
+		if (xa_insert(&sp->held, (unsigned long)table, table,
 			      GFP_KERNEL))
 			stress_pa_error(sp, id, "a table in two reservations",
 					iova);
-		if (READ_ONCE(table[0]) || READ_ONCE(table[SZ_4K / 8 - 1]))
+		if (READ_ONCE(table[1]) || READ_ONCE(table[SZ_4K / 8 - 1]))
 			stress_pa_error(sp, id, "a reserved table not zeroed",
 					iova);
 	}
@@ -806,7 +814,7 @@ static void stress_pa_bind(struct stress_pa *sp, unsigned int id, u64 iova)
 	else if (iopgtable_unmap(ops, iova, SZ_2M, NULL) != SZ_2M)
 		stress_pa_error(sp, id, "iopgtable_unmap", iova);
 	for (i = 0; i < n; i++)
-		xa_erase(&sp->held, (unsigned long)slots[i]);
+		xa_erase(&sp->held, (unsigned long)held[i]);
 	iopgtable_prealloc_release(ops, &pa);
 }
 
@@ -854,14 +862,14 @@ static void stress_pa_cleanup(void *data)
  * Four threads bind 2M blocks in interleaved slots of one 1G span of one
  * table with the default allocator, each reserving for every bind: after
  * the first binds the tables are there, so each reservation goes back
- * whole and the threads take each other's spares, or allocate and free
- * when the spares' lock is held. No table may be in two reservations or
- * come back dirty, every bind must translate, and the spares never exceed
- * their bound.
+ * whole and is freed while the other threads allocate theirs. No table
+ * may be in two reservations or come back dirty, every bind must
+ * translate, and no call may break the contract.
  */
-static void stress_spares(struct kunit *test)
+static void stress_reservations(struct kunit *test)
 {
 	struct iopgtable_cfg cfg = iopgtable_test_cfg(IOPGTABLE_ARM_64_LPAE_S1);
+	struct iopgtable_test_count *violations;
 	unsigned long tables = 0;
 	struct stress_pa *sp;
 	unsigned int i;
@@ -876,8 +884,12 @@ static void stress_spares(struct kunit *test)
 	cfg.free = NULL;
 	cfg.tlb = NULL;
 	cfg.quirks &= ~IOPGTABLE_QUIRK_NO_WARN;
+	violations = kunit_kzalloc(test, sizeof(*violations), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, violations);
 	sp->ops = iopgtable_alloc_ops(IOPGTABLE_ARM_64_LPAE_S1, &cfg, NULL);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, sp->ops);
+	violations->ops = sp->ops;
+	iopgtable_test_count_violations(test, violations);
 	KUNIT_ASSERT_EQ(test,
 			kunit_add_action_or_reset(test, stress_pa_cleanup, sp),
 			0);
@@ -905,20 +917,16 @@ static void stress_spares(struct kunit *test)
 		tables += sp->tables[i];
 	}
 	KUNIT_EXPECT_TRUE(test, xa_empty(&sp->held));
-	KUNIT_EXPECT_LE(test, to_iopgtable(sp->ops)->spares,
-			IOPGTABLE_SPARE_MAX);
-	KUNIT_EXPECT_EQ(test,
-			atomic_long_read(&to_iopgtable(sp->ops)->violations),
-			0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&violations->n), 0);
 	kunit_info(test,
-		   "%u CPUs: %d threads made %d binds each, %lu tables reserved; %u spares left",
+		   "%u CPUs: %d threads made %d binds each, %lu tables reserved",
 		   num_online_cpus(), STRESS_PA_THREADS, STRESS_PA_BINDS,
-		   tables, to_iopgtable(sp->ops)->spares);
+		   tables);
 }
 
 static struct kunit_case stress_test_cases[] = {
 	KUNIT_CASE_PARAM(stress_test, stress_gen_params),
-	KUNIT_CASE_SLOW(stress_spares),
+	KUNIT_CASE_SLOW(stress_reservations),
 	{}
 };
 

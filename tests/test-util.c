@@ -14,6 +14,8 @@
 
 #include "test-util.h"
 
+#include <trace/events/iopgtable.h>
+
 void *iopgtable_test_alloc(void *cookie, size_t size, gfp_t gfp)
 {
 	struct iopgtable_test_table *t = cookie;
@@ -83,6 +85,45 @@ struct iopgtable_cfg iopgtable_test_cfg(enum iopgtable_fmt fmt)
 	};
 }
 
+/* The iopgtable_violation events of @t's table, counted. */
+static void iopgtable_test_on_violation(void *data, const void *ops, int what,
+					u64 iova, bool warned)
+{
+	struct iopgtable_test_table *t = data;
+
+	if (ops != READ_ONCE(t->ops))
+		return;
+	atomic_long_inc(&t->violations);
+	if (what == IOPGTABLE_VIOLATION_OVERLAP)
+		atomic_long_inc(&t->overlaps);
+	if (warned)
+		atomic_long_inc(&t->warnings);
+}
+
+/* The iopgtable_dma_sync events of @t's table, counted and logged. */
+static void iopgtable_test_on_dma_sync(void *data, const void *ops, u64 paddr,
+				       size_t size)
+{
+	struct iopgtable_test_table *t = data;
+	struct iopgtable_test_syncs *s;
+	unsigned int i;
+
+	if (ops != READ_ONCE(t->ops))
+		return;
+	atomic_long_inc(&t->dma_syncs);
+	s = READ_ONCE(t->syncs);
+	if (!s)
+		return;
+	i = s->n++;
+	if (i < ARRAY_SIZE(s->ev)) {
+		s->ev[i].addr = phys_to_virt(paddr);
+		s->ev[i].size = size;
+		s->ev[i].watched = s->watch ? READ_ONCE(*s->watch) : 0;
+		s->ev[i].first = READ_ONCE(*(u64 *)s->ev[i].addr);
+		s->ev[i].last = READ_ONCE(*((u64 *)(s->ev[i].addr + size) - 1));
+	}
+}
+
 static void iopgtable_test_exit_free(void *data)
 {
 	struct iopgtable_test_table *t = data;
@@ -112,6 +153,13 @@ iopgtable_test_new(struct kunit *test, enum iopgtable_fmt fmt,
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ops);
 	t->ops = ops;
 	KUNIT_ASSERT_EQ(test,
+			register_trace_iopgtable_violation(iopgtable_test_on_violation,
+							   t), 0);
+	KUNIT_ASSERT_EQ(test,
+			register_trace_iopgtable_dma_sync(iopgtable_test_on_dma_sync,
+							  t), 0);
+	t->probed = true;
+	KUNIT_ASSERT_EQ(test,
 			kunit_add_action_or_reset(test, iopgtable_test_exit_free, t),
 			0);
 	return t;
@@ -123,6 +171,14 @@ void iopgtable_test_release(struct iopgtable_test_table *t)
 
 	iopgtable_free_ops(t->ops);
 	t->ops = NULL;
+	if (t->probed) {
+		unregister_trace_iopgtable_violation(iopgtable_test_on_violation,
+						     t);
+		unregister_trace_iopgtable_dma_sync(iopgtable_test_on_dma_sync,
+						    t);
+		tracepoint_synchronize_unregister();
+		t->probed = false;
+	}
 	KUNIT_EXPECT_EQ_MSG(t->test, t->frees, t->allocs,
 			    "tables leaked or freed twice");
 	KUNIT_EXPECT_EQ(t->test, t->live_bytes, 0);
@@ -326,35 +382,75 @@ u64 iopgtable_test_translate(struct iopgtable_test_table *t, u64 iova)
 	return (walk.pte & TEST_PTE_OA) | (iova & (BIT_ULL(shift) - 1));
 }
 
-static struct iopgtable_test_syncs *iopgtable_test_syncs_log;
-
-static void iopgtable_test_sync_probe(struct iopgtable *iop, const void *addr,
-				      size_t size)
-{
-	struct iopgtable_test_syncs *s = iopgtable_test_syncs_log;
-	unsigned int i = s->n++;
-
-	if (i < ARRAY_SIZE(s->ev)) {
-		s->ev[i].addr = addr;
-		s->ev[i].size = size;
-		s->ev[i].watched = s->watch ? READ_ONCE(*s->watch) : 0;
-	}
-}
-
 void iopgtable_test_syncs_start(struct iopgtable_test_table *t,
 				struct iopgtable_test_syncs *s,
 				const u64 *watch)
 {
 	memset(s, 0, sizeof(*s));
 	s->watch = watch;
-	iopgtable_test_syncs_log = s;
-	to_iopgtable(t->ops)->sync_probe = iopgtable_test_sync_probe;
+	WRITE_ONCE(t->syncs, s);
 }
 
 void iopgtable_test_syncs_stop(struct iopgtable_test_table *t)
 {
-	to_iopgtable(t->ops)->sync_probe = NULL;
-	iopgtable_test_syncs_log = NULL;
+	WRITE_ONCE(t->syncs, NULL);
+}
+
+static void iopgtable_test_count_sync(void *data, const void *ops, u64 paddr,
+				      size_t size)
+{
+	struct iopgtable_test_count *c = data;
+	const void *mine = READ_ONCE(c->ops);
+
+	if (!mine || ops == mine)
+		atomic_long_inc(&c->n);
+}
+
+static void iopgtable_test_count_syncs_stop(void *data)
+{
+	unregister_trace_iopgtable_dma_sync(iopgtable_test_count_sync, data);
+	tracepoint_synchronize_unregister();
+}
+
+void iopgtable_test_count_syncs(struct kunit *test,
+				struct iopgtable_test_count *c)
+{
+	KUNIT_ASSERT_EQ(test,
+			register_trace_iopgtable_dma_sync(iopgtable_test_count_sync,
+							  c), 0);
+	KUNIT_ASSERT_EQ(test,
+			kunit_add_action_or_reset(test,
+						  iopgtable_test_count_syncs_stop,
+						  c), 0);
+}
+
+static void iopgtable_test_count_violation(void *data, const void *ops,
+					   int what, u64 iova, bool warned)
+{
+	struct iopgtable_test_count *c = data;
+	const void *mine = READ_ONCE(c->ops);
+
+	if (!mine || ops == mine)
+		atomic_long_inc(&c->n);
+}
+
+static void iopgtable_test_count_violations_stop(void *data)
+{
+	unregister_trace_iopgtable_violation(iopgtable_test_count_violation,
+					     data);
+	tracepoint_synchronize_unregister();
+}
+
+void iopgtable_test_count_violations(struct kunit *test,
+				     struct iopgtable_test_count *c)
+{
+	KUNIT_ASSERT_EQ(test,
+			register_trace_iopgtable_violation(iopgtable_test_count_violation,
+							   c), 0);
+	KUNIT_ASSERT_EQ(test,
+			kunit_add_action_or_reset(test,
+						  iopgtable_test_count_violations_stop,
+						  c), 0);
 }
 
 struct device *iopgtable_test_dma_device(struct kunit *test, const char *name)

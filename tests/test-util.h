@@ -15,6 +15,8 @@
 
 #include "iopgtable-internal.h"
 
+struct iopgtable_test_syncs;
+
 /**
  * struct iopgtable_test_table - a table under test
  * @test: the test that owns it.
@@ -33,6 +35,12 @@
  * @flush_walk_iova: the IOVA the last of them was given.
  * @add_page: tlb_add_page calls.
  * @add_page_bytes: the total size they were given.
+ * @violations: the table's iopgtable_violation events (WARNed or not).
+ * @warnings: those of them that WARNed.
+ * @overlaps: those of them that were calls overlapping a call in flight.
+ * @dma_syncs: the table's iopgtable_dma_sync events.
+ * @syncs: where to log those events, or NULL.
+ * @probed: the tracepoint probes that count them are registered.
  */
 struct iopgtable_test_table {
 	struct kunit *test;
@@ -51,6 +59,12 @@ struct iopgtable_test_table {
 	u64 flush_walk_iova;
 	unsigned long add_page;
 	u64 add_page_bytes;
+	atomic_long_t violations;
+	atomic_long_t warnings;
+	atomic_long_t overlaps;
+	atomic_long_t dma_syncs;
+	struct iopgtable_test_syncs *syncs;
+	bool probed;
 };
 
 void *iopgtable_test_alloc(void *cookie, size_t size, gfp_t gfp);
@@ -110,11 +124,11 @@ static inline u64 iopgtable_test_rand64(struct rnd_state *rnd, u64 n)
 	return v;
 }
 
-/* Contract violations the table has counted (WARNed or not). */
+/* Contract violations the table has traced (WARNed or not). */
 static inline unsigned long
 iopgtable_test_violations(struct iopgtable_test_table *t)
 {
-	return atomic_long_read(&to_iopgtable(t->ops)->violations);
+	return atomic_long_read(&t->violations);
 }
 
 /**
@@ -196,7 +210,21 @@ u64 iopgtable_test_translate(struct iopgtable_test_table *t, u64 iova);
 static inline unsigned long
 iopgtable_test_warnings(struct iopgtable_test_table *t)
 {
-	return atomic_long_read(&to_iopgtable(t->ops)->warnings);
+	return atomic_long_read(&t->warnings);
+}
+
+/* Calls overlapping a call in flight (CONFIG_IOPGTABLE_DEBUG) reported. */
+static inline unsigned long
+iopgtable_test_overlaps(struct iopgtable_test_table *t)
+{
+	return atomic_long_read(&t->overlaps);
+}
+
+/* DMA syncs (and DMA mappings of new tables) the table has traced. */
+static inline unsigned long
+iopgtable_test_dma_syncs(struct iopgtable_test_table *t)
+{
+	return atomic_long_read(&t->dma_syncs);
 }
 
 /**
@@ -205,6 +233,8 @@ iopgtable_test_warnings(struct iopgtable_test_table *t)
  * @ev.addr: the first byte synced.
  * @ev.size: the bytes synced.
  * @ev.watched: the watched entry when the sync was made (0 without one).
+ * @ev.first: the first entry of the range synced, when it was synced.
+ * @ev.last: the last entry of the range synced, when it was synced.
  * @n: how many syncs were made, which may be more than @ev holds.
  * @watch: the entry to read at each sync, or NULL.
  */
@@ -213,6 +243,8 @@ struct iopgtable_test_syncs {
 		const void *addr;
 		size_t size;
 		u64 watched;
+		u64 first;
+		u64 last;
 	} ev[8];
 	unsigned int n;
 	const u64 *watch;
@@ -220,12 +252,34 @@ struct iopgtable_test_syncs {
 
 /*
  * Record @t's DMA syncs in @s, which starts empty, reading @watch at each,
- * until iopgtable_test_syncs_stop(). One table at a time.
+ * until iopgtable_test_syncs_stop().
  */
 void iopgtable_test_syncs_start(struct iopgtable_test_table *t,
 				struct iopgtable_test_syncs *s,
 				const u64 *watch);
 void iopgtable_test_syncs_stop(struct iopgtable_test_table *t);
+
+/**
+ * struct iopgtable_test_count - events of a table that iopgtable_test_new()
+ *	did not make
+ * @ops: the table; NULL until it is known: then every table's count.
+ * @n: the events counted.
+ */
+struct iopgtable_test_count {
+	const void *ops;
+	atomic_long_t n;
+};
+
+/*
+ * Count in @c the DMA syncs of the table @c->ops (of every table while it
+ * is NULL, as while that table is allocated) until the test ends.
+ */
+void iopgtable_test_count_syncs(struct kunit *test,
+				struct iopgtable_test_count *c);
+
+/* The same for the table's contract violations (iopgtable_violation). */
+void iopgtable_test_count_violations(struct kunit *test,
+				     struct iopgtable_test_count *c);
 
 /*
  * A device whose DMA addresses are physical ones, for the tables of a

@@ -7,7 +7,12 @@
 
 #include <kunit/test.h>
 #include <linux/array_size.h>
+#include <linux/completion.h>
 #include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
 #include <linux/scatterlist.h>
 #include <linux/seq_file.h>
 #include <linux/sizes.h>
@@ -520,27 +525,97 @@ static void walk_test_dump_empty(struct kunit *test)
 			   "tables: 1 at level 1, 0 at level 2, 0 at level 3\n");
 }
 
-/* The debugfs file comes with iopgtable_debugfs_add() and goes at free. */
+/**
+ * struct walk_reader - a thread reading a table's debugfs file
+ * @m: the seq_file it reads into; @m->private is the table's ops.
+ * @ret: what the read returned.
+ * @done: completed when the read returned.
+ */
+struct walk_reader {
+	struct seq_file *m;
+	int ret;
+	struct completion done;
+};
+
+static int walk_reader_fn(void *data)
+{
+	struct walk_reader *r = data;
+
+	r->ret = iopgtable_debugfs_show(r->m, NULL);
+	complete(&r->done);
+	return 0;
+}
+
+/*
+ * The debugfs file comes with iopgtable_debugfs_add() and goes at free,
+ * and reads under the driver's lock: a reader started while the driver
+ * holds it sleeps on it, and reads the table once the lock is released.
+ * Without a lock there is no file.
+ */
 static void walk_test_debugfs(struct kunit *test)
 {
 	struct iopgtable_cfg cfg = iopgtable_test_cfg(IOPGTABLE_ARM_64_LPAE_S1);
 	struct iopgtable_test_table *t;
+	struct task_struct *task;
 	struct dentry *dir, *file;
+	struct walk_reader *r;
+	struct mutex lock;	/* the driver's: held around its updates */
+	bool blocked;
 
 	if (!IS_ENABLED(CONFIG_IOPGTABLE_DEBUGFS))
 		kunit_skip(test, "CONFIG_IOPGTABLE_DEBUGFS is not set");
 	dir = debugfs_create_dir("iopgtable_walk_test", NULL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(dir));
+	mutex_init(&lock);
 
 	t = iopgtable_test_new(test, IOPGTABLE_ARM_64_LPAE_S1, &cfg);
-	iopgtable_debugfs_add(t->ops, "vm0", dir);
+	iopgtable_debugfs_add(t->ops, "vm0", dir, &lock);
 	file = debugfs_lookup("vm0", dir);
 	KUNIT_EXPECT_NOT_NULL(test, file);
 	dput(file);
 
 	/* Registered again: under the new name only. */
-	iopgtable_debugfs_add(t->ops, "vm1", dir);
+	iopgtable_debugfs_add(t->ops, "vm1", dir, &lock);
 	file = debugfs_lookup("vm0", dir);
+	KUNIT_EXPECT_NULL(test, file);
+	dput(file);
+	file = debugfs_lookup("vm1", dir);
+	KUNIT_EXPECT_NOT_NULL(test, file);
+	dput(file);
+
+	/* Read while the driver holds its lock: the reader waits. */
+	KUNIT_ASSERT_EQ(test, iopgtable_map(t->ops, SZ_2M, SZ_1G, SZ_8K, RW,
+					    GFP_KERNEL), 0);
+	r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->m = walk_seq(test);
+	r->m->private = t->ops;
+	init_completion(&r->done);
+	mutex_lock(&lock);
+	task = kthread_run(walk_reader_fn, r, "iopgtable-dump");
+	if (IS_ERR(task)) {
+		mutex_unlock(&lock);
+		KUNIT_FAIL(test, "kthread_run: %ld", PTR_ERR(task));
+		return;
+	}
+	/* Until the reader has read, or sleeps on the lock. */
+	while (!completion_done(&r->done) &&
+	       READ_ONCE(task->__state) != TASK_KILLABLE)
+		usleep_range(1000, 2000);
+	blocked = !completion_done(&r->done);
+	mutex_unlock(&lock);
+	wait_for_completion(&r->done);
+	KUNIT_EXPECT_TRUE_MSG(test, blocked,
+			      "the file was read while the driver held its lock");
+	KUNIT_EXPECT_EQ(test, r->ret, 0);
+	KUNIT_EXPECT_STREQ(test, walk_seq_text(test, r->m),
+			   "0x200000-0x201fff -> 0x40000000 4K page rw\n"
+			   "tables: 1 at level 0, 1 at level 1, 1 at level 2, 1 at level 3\n");
+	KUNIT_EXPECT_EQ(test, iopgtable_unmap(t->ops, SZ_2M, SZ_8K, NULL), SZ_8K);
+
+	/* No lock, no file: the table keeps the one it has. */
+	iopgtable_debugfs_add(t->ops, "vm2", dir, NULL);
+	file = debugfs_lookup("vm2", dir);
 	KUNIT_EXPECT_NULL(test, file);
 	dput(file);
 	file = debugfs_lookup("vm1", dir);

@@ -14,6 +14,7 @@
 
 struct dentry;
 struct device;
+struct mutex;
 struct seq_file;
 struct sg_table;
 
@@ -121,6 +122,11 @@ struct iopgtable_flush_ops {
  *	42, 44 and 48 (the IPS encodings); ARM_MALI_LPAE 32 to 40.
  * @coherent_walk: true if the walker snoops CPU caches; false makes every
  *	table write visible through the DMA API on @iommu_dev.
+ * @split_bbm: split blocks break-before-make (iopgtable_unmap_split()):
+ *	clear the block's entry, call @tlb->tlb_flush_walk over its span,
+ *	then install the new table. Requires @tlb->tlb_flush_walk. Leave it
+ *	false only where the walker is held off the span during updates or
+ *	implements FEAT_BBM level 2.
  * @tlb: TLB maintenance callbacks, may be NULL.
  * @iommu_dev: the device that walks the tables (DMA API, NUMA node);
  *	required when @coherent_walk is false.
@@ -138,6 +144,7 @@ struct iopgtable_cfg {
 	unsigned long pgsize_bitmap;
 	unsigned int ias, oas;
 	bool coherent_walk;
+	bool split_bbm;
 	const struct iopgtable_flush_ops *tlb;
 	struct device *iommu_dev;
 	void *(*alloc)(void *cookie, size_t size, gfp_t gfp);
@@ -177,16 +184,13 @@ struct iopgtable_ops {
 
 /**
  * struct iopgtable_prealloc - tables reserved for calls that cannot allocate
- * @tables: the reserved tables, each ready for the walker, when they are
- *	more than @few has room for; else NULL.
+ * @head: the first table held, each ready for the walker; the first entry
+ *	of each links the next one until a running call takes it.
  * @count: how many tables it holds.
- * @room: how many @tables has room for.
  * @ops: the page table the tables held were reserved for.
  * @added: the tables the iopgtable_prealloc_*() calls added since
  *	iopgtable_prealloc_init() or the last iopgtable_prealloc_release(),
  *	for the trace event of the release: those not held were taken.
- * @few: the tables while @tables is NULL. A bind of a few blocks or a
- *	split needs no more, and reserving them then allocates no array.
  *
  * Initialise with iopgtable_prealloc_init(), fill with the
  * iopgtable_prealloc_*() calls, run the updates that take from it, then
@@ -195,12 +199,10 @@ struct iopgtable_ops {
  * the caller's to serialise.
  */
 struct iopgtable_prealloc {
-	void **tables;
+	void *head;
 	unsigned int count;
-	unsigned int room;
 	struct iopgtable_ops *ops;
 	u64 added;
-	void *few[4];
 };
 
 struct iopgtable_ops *iopgtable_alloc_ops(enum iopgtable_fmt fmt,
@@ -260,6 +262,6 @@ int iopgtable_walk_print(struct iopgtable_ops *ops, u64 iova,
 			 struct seq_file *m, const char *prefix);
 void iopgtable_dump(struct iopgtable_ops *ops, struct seq_file *m);
 void iopgtable_debugfs_add(struct iopgtable_ops *ops, const char *name,
-			   struct dentry *parent);
+			   struct dentry *parent, struct mutex *lock);
 
 #endif /* _LINUX_IOPGTABLE_H */

@@ -7,7 +7,8 @@
  * No TRACE_INCLUDE_PATH: Kbuild puts this folder's include/ on the include
  * path, in a kernel tree and out of tree alike, so define_trace.h finds
  * this header as <trace/events/iopgtable.h>, as it finds the kernel's own.
- * CREATE_TRACE_POINTS is defined by io-pgtable-core.c only.
+ * CREATE_TRACE_POINTS is defined by io-pgtable-core.c only. Include
+ * "iopgtable-internal.h" first: the events name its enums.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM iopgtable
@@ -18,26 +19,18 @@
 #include <linux/tracepoint.h>
 #include <linux/types.h>
 
-#ifndef _TRACE_IOPGTABLE_PREALLOC_CALL
-#define _TRACE_IOPGTABLE_PREALLOC_CALL
-/**
- * enum iopgtable_prealloc_call - the call an iopgtable_prealloc_prepare
- *	event reports
- * @IOPGTABLE_PREALLOC_MAP: iopgtable_prealloc_map().
- * @IOPGTABLE_PREALLOC_MAP_SGTABLE: iopgtable_prealloc_map_sgtable().
- * @IOPGTABLE_PREALLOC_UNMAP: iopgtable_prealloc_unmap().
- */
-enum iopgtable_prealloc_call {
-	IOPGTABLE_PREALLOC_MAP,
-	IOPGTABLE_PREALLOC_MAP_SGTABLE,
-	IOPGTABLE_PREALLOC_UNMAP,
-};
-#endif
-
 /* Exported to user space, so that trace-cmd and perf print the names. */
 TRACE_DEFINE_ENUM(IOPGTABLE_PREALLOC_MAP);
 TRACE_DEFINE_ENUM(IOPGTABLE_PREALLOC_MAP_SGTABLE);
 TRACE_DEFINE_ENUM(IOPGTABLE_PREALLOC_UNMAP);
+TRACE_DEFINE_ENUM(IOPGTABLE_VIOLATION_MAP_OVER_BLOCK);
+TRACE_DEFINE_ENUM(IOPGTABLE_VIOLATION_MAP_OVER_MAPPING);
+TRACE_DEFINE_ENUM(IOPGTABLE_VIOLATION_UNMAP_HOLE);
+TRACE_DEFINE_ENUM(IOPGTABLE_VIOLATION_UNMAP_SPLIT);
+TRACE_DEFINE_ENUM(IOPGTABLE_VIOLATION_UNMAP_BAD_ENTRY);
+TRACE_DEFINE_ENUM(IOPGTABLE_VIOLATION_PREALLOC_SHORT);
+TRACE_DEFINE_ENUM(IOPGTABLE_VIOLATION_PREALLOC_OTHER);
+TRACE_DEFINE_ENUM(IOPGTABLE_VIOLATION_OVERLAP);
 
 /*
  * @ops is the &struct iopgtable_ops the driver holds, printed hashed as
@@ -179,11 +172,8 @@ TRACE_EVENT(iopgtable_prealloc_prepare,
 
 /*
  * An iopgtable_prealloc_release() of @pa, before the iopgtable_table_free
- * events (at level 4) of the tables it frees. The default allocator keeps
- * some as spares for the next reservation: those are freed, and traced,
- * with the page table, and a reservation that takes them traces no
- * iopgtable_table_alloc for them.
- * @unused: the tables given back unused, freed now or kept as spares.
+ * events (at level 4) of the tables it frees.
+ * @unused: the tables given back unused, freed now.
  * @taken: the tables the running calls took from @pa and kept since it
  *	was initialised or last released.
  */
@@ -202,6 +192,60 @@ TRACE_EVENT(iopgtable_prealloc_release,
 	    TP_printk("ops=%p pa=%p unused=%u taken=%llu",
 		      __entry->ops, __entry->pa, __entry->unused,
 		      __entry->taken)
+);
+
+/*
+ * A contract violation by the caller at @iova: @what is an
+ * enum iopgtable_violation. @warned: the library WARNed about it too (not
+ * with IOPGTABLE_QUIRK_NO_WARN, nor past the rate limit).
+ */
+TRACE_EVENT(iopgtable_violation,
+	    TP_PROTO(const void *ops, int what, u64 iova, bool warned),
+	    TP_ARGS(ops, what, iova, warned),
+	    TP_STRUCT__entry(__field(const void *, ops)
+			     __field(int, what)
+			     __field(u64, iova)
+			     __field(bool, warned)),
+	    TP_fast_assign(__entry->ops = ops;
+			   __entry->what = what;
+			   __entry->iova = iova;
+			   __entry->warned = warned;),
+	    TP_printk("ops=%p what=%s iova=%#llx%s", __entry->ops,
+		      __print_symbolic(__entry->what,
+				       { IOPGTABLE_VIOLATION_MAP_OVER_BLOCK,
+					 "map_over_block" },
+				       { IOPGTABLE_VIOLATION_MAP_OVER_MAPPING,
+					 "map_over_mapping" },
+				       { IOPGTABLE_VIOLATION_UNMAP_HOLE,
+					 "unmap_hole" },
+				       { IOPGTABLE_VIOLATION_UNMAP_SPLIT,
+					 "unmap_split" },
+				       { IOPGTABLE_VIOLATION_UNMAP_BAD_ENTRY,
+					 "unmap_bad_entry" },
+				       { IOPGTABLE_VIOLATION_PREALLOC_SHORT,
+					 "prealloc_short" },
+				       { IOPGTABLE_VIOLATION_PREALLOC_OTHER,
+					 "prealloc_other" },
+				       { IOPGTABLE_VIOLATION_OVERLAP,
+					 "overlap" }),
+		      __entry->iova, __entry->warned ? " warned" : "")
+);
+
+/*
+ * For a non-coherent walker: @size bytes of table from @paddr on were made
+ * visible to the walker (a DMA sync, or the DMA mapping of a new table).
+ */
+TRACE_EVENT(iopgtable_dma_sync,
+	    TP_PROTO(const void *ops, u64 paddr, size_t size),
+	    TP_ARGS(ops, paddr, size),
+	    TP_STRUCT__entry(__field(const void *, ops)
+			     __field(u64, paddr)
+			     __field(size_t, size)),
+	    TP_fast_assign(__entry->ops = ops;
+			   __entry->paddr = paddr;
+			   __entry->size = size;),
+	    TP_printk("ops=%p paddr=%#llx size=%#zx", __entry->ops,
+		      __entry->paddr, __entry->size)
 );
 
 DECLARE_EVENT_CLASS(iopgtable_table,
