@@ -268,9 +268,6 @@ void iopgtable_inflight_end(struct iopgtable *iop,
 }
 #endif
 
-#ifdef CONFIG_IOPGTABLE_DEBUGFS
-static struct dentry *iopgtable_debugfs_dir;
-
 /*
  * What reading a table's debugfs file shows: the dump, under the driver's
  * lock. @m->private is the table's ops.
@@ -287,11 +284,16 @@ int iopgtable_debugfs_show(struct seq_file *m, void *unused)
 	mutex_unlock(iop->debugfs_lock);
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(iopgtable_debugfs);
+
 #if IS_ENABLED(CONFIG_IOPGTABLE_KUNIT_TEST)
 /* The suites read the file this way: no user buffer in a kernel thread. */
 EXPORT_SYMBOL_GPL(iopgtable_debugfs_show);
 #endif
+
+#ifdef CONFIG_IOPGTABLE_DEBUGFS
+static struct dentry *iopgtable_debugfs_dir;
+
+DEFINE_SHOW_ATTRIBUTE(iopgtable_debugfs);
 #endif
 
 /**

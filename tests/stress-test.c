@@ -43,7 +43,9 @@
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
+#include <linux/mutex.h>
 #include <linux/prandom.h>
+#include <linux/seq_file.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
 #include <linux/sizes.h>
@@ -924,9 +926,200 @@ static void stress_reservations(struct kunit *test)
 		   tables);
 }
 
+#define STRESS_DUMP_WRITERS	2
+#define STRESS_DUMP_ROUNDS	400	/* per writer */
+#define STRESS_DUMP_SIZE	SZ_16M	/* 4K pages a round maps: 8 tables */
+
+/**
+ * struct stress_dump - the debugfs dump against unmaps that free tables
+ * @ops: the table, with the default allocator.
+ * @lock: the driver's lock, held around every map and unmap.
+ * @m: the reader's seq_file.
+ * @start: completed when the threads may start.
+ * @left: writers still running.
+ * @done: completed by the last writer to finish.
+ * @stop: set (WRITE_ONCE) to make the threads stop.
+ * @tasks: the writers, then the reader, with a reference held.
+ * @errors: wrong results.
+ * @what: the first of them.
+ * @dumps: the dumps the reader made.
+ */
+struct stress_dump {
+	struct iopgtable_ops *ops;
+	struct mutex lock;	/* the driver's: held around its updates */
+	struct seq_file m;
+	struct completion start;
+	atomic_t left;
+	struct completion done;
+	bool stop;
+	struct task_struct *tasks[STRESS_DUMP_WRITERS + 1];
+	atomic_long_t errors;
+	const char *what;
+	unsigned long dumps;
+};
+
+static struct stress_dump *stress_dump_run;
+
+static void stress_dump_error(struct stress_dump *sd, const char *what)
+{
+	if (atomic_long_inc_return(&sd->errors) == 1)
+		sd->what = what;
+}
+
+/*
+ * A writer maps 16M of 4K pages (their physical addresses are not 2M
+ * aligned) in a 1G span of its own, then unmaps the whole span, which
+ * frees its level-2 table and the 8 leaf tables below: each under the
+ * driver's lock, as a driver's updates are. A dump reads 4096 leaves a
+ * writer has mapped, long enough to be preempted in the middle.
+ */
+static int stress_dump_writer(void *data)
+{
+	struct stress_dump *sd = stress_dump_run;
+	unsigned long id = (unsigned long)data;
+	u64 span = STRESS_BASE + (id + 1) * SZ_1G;
+	unsigned int k;
+
+	wait_for_completion(&sd->start);
+	for (k = 0; k < STRESS_DUMP_ROUNDS && !READ_ONCE(sd->stop); k++) {
+		u64 iova = span + (u64)(k % 64) * STRESS_DUMP_SIZE;
+		size_t unmapped;
+		int ret;
+
+		mutex_lock(&sd->lock);
+		ret = iopgtable_map(sd->ops, iova, SZ_4G + SZ_4K,
+				    STRESS_DUMP_SIZE, STRESS_PROT, GFP_KERNEL);
+		mutex_unlock(&sd->lock);
+		if (ret)
+			stress_dump_error(sd, "iopgtable_map");
+		cond_resched();
+		mutex_lock(&sd->lock);
+		unmapped = iopgtable_unmap(sd->ops, span, SZ_1G, NULL);
+		mutex_unlock(&sd->lock);
+		if (unmapped != SZ_1G)
+			stress_dump_error(sd, "iopgtable_unmap");
+		cond_resched();
+	}
+	if (atomic_dec_and_test(&sd->left))
+		complete(&sd->done);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+/* The reader dumps the table, as reading its debugfs file does. */
+static int stress_dump_reader(void *data)
+{
+	struct stress_dump *sd = stress_dump_run;
+
+	wait_for_completion(&sd->start);
+	while (!READ_ONCE(sd->stop)) {
+		sd->m.count = 0;
+		if (iopgtable_debugfs_show(&sd->m, NULL))
+			stress_dump_error(sd, "iopgtable_debugfs_show");
+		sd->dumps++;
+		cond_resched();
+	}
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+static void stress_dump_cleanup(void *data)
+{
+	struct stress_dump *sd = data;
+	unsigned int i;
+
+	WRITE_ONCE(sd->stop, true);
+	complete_all(&sd->start);
+	for (i = 0; i < ARRAY_SIZE(sd->tasks); i++) {
+		if (sd->tasks[i]) {
+			kthread_stop_put(sd->tasks[i]);
+			sd->tasks[i] = NULL;
+		}
+	}
+	if (sd->ops) {
+		iopgtable_free_ops(sd->ops);
+		sd->ops = NULL;
+	}
+}
+
+/*
+ * The debugfs file reads under the driver's lock: a thread dumping the
+ * table in a loop while others unmap whole spans, freeing tables, never
+ * follows a freed table. Without the lock, on several CPUs (the smp-stress
+ * lane), dumps run while unmaps free the tables they read: the serialisation
+ * checks report each such overlap (counted here), and a dump that follows
+ * a freed table reads whatever the page holds next.
+ */
+static void stress_debugfs_dump(struct kunit *test)
+{
+	struct iopgtable_cfg cfg = iopgtable_test_cfg(IOPGTABLE_ARM_64_LPAE_S1);
+	struct iopgtable_test_count *violations;
+	struct stress_dump *sd;
+	unsigned long i;
+
+	if (!IS_ENABLED(CONFIG_IOPGTABLE_DEBUGFS))
+		kunit_skip(test, "CONFIG_IOPGTABLE_DEBUGFS is not set");
+	sd = kunit_kzalloc(test, sizeof(*sd), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, sd);
+	sd->m.size = SZ_4K;
+	sd->m.buf = kunit_kzalloc(test, sd->m.size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, sd->m.buf);
+	mutex_init(&sd->lock);
+	init_completion(&sd->start);
+	init_completion(&sd->done);
+	atomic_set(&sd->left, STRESS_DUMP_WRITERS);
+	cfg.alloc = NULL;
+	cfg.free = NULL;
+	cfg.tlb = NULL;
+	violations = kunit_kzalloc(test, sizeof(*violations), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, violations);
+	sd->ops = iopgtable_alloc_ops(IOPGTABLE_ARM_64_LPAE_S1, &cfg, NULL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, sd->ops);
+	violations->ops = sd->ops;
+	iopgtable_test_count_violations(test, violations);
+	sd->m.private = sd->ops;
+	stress_dump_run = sd;
+	KUNIT_ASSERT_EQ(test,
+			kunit_add_action_or_reset(test, stress_dump_cleanup, sd),
+			0);
+	iopgtable_debugfs_add(sd->ops, "iopgtable_stress_dump", NULL,
+			      &sd->lock);
+
+	for (i = 0; i < ARRAY_SIZE(sd->tasks); i++) {
+		struct task_struct *task;
+
+		task = kthread_create(i < STRESS_DUMP_WRITERS ?
+				      stress_dump_writer : stress_dump_reader,
+				      (void *)i, "iopgtable-dump%lu", i);
+		KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(task), "kthread_create: %ld",
+				       PTR_ERR(task));
+		get_task_struct(task);
+		sd->tasks[i] = task;
+		wake_up_process(task);
+	}
+	complete_all(&sd->start);
+	wait_for_completion(&sd->done);
+	WRITE_ONCE(sd->stop, true);
+	for (i = 0; i < ARRAY_SIZE(sd->tasks); i++) {
+		kthread_stop_put(sd->tasks[i]);
+		sd->tasks[i] = NULL;
+	}
+
+	KUNIT_EXPECT_EQ_MSG(test, atomic_long_read(&sd->errors), 0,
+			    "first: %s", sd->what);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&violations->n), 0);
+	KUNIT_EXPECT_GT(test, sd->dumps, 0UL);
+	kunit_info(test, "%u CPUs: %d writers made %d rounds each, %lu dumps meanwhile",
+		   num_online_cpus(), STRESS_DUMP_WRITERS, STRESS_DUMP_ROUNDS,
+		   sd->dumps);
+}
+
 static struct kunit_case stress_test_cases[] = {
 	KUNIT_CASE_PARAM(stress_test, stress_gen_params),
 	KUNIT_CASE_SLOW(stress_reservations),
+	KUNIT_CASE_SLOW(stress_debugfs_dump),
 	{}
 };
 
