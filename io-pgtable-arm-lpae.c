@@ -444,11 +444,23 @@ static void lpae_sync_table_pte(struct lpae_pgtable *d, u64 *ptep, u64 pte)
 }
 
 /*
- * A new, zeroed table for a level below the root, for the table span at
- * @iova: from @pa when set, else allocated with @gfp. NULL when there is
- * none. A table from @pa is visible to a non-coherent walker but for its
- * first entry, which held the reservation's link: the caller syncs it, or
- * the whole table once written.
+ * A reserved table is written by the call that takes it: in full by a
+ * split, zeroed by anything else. Where nothing else has to see it first
+ * (a coherent walker, and the default allocator, whose memory is only
+ * ours), it is reserved as it comes: a reservation given back unused
+ * zeroed nothing. Else it is zeroed, and mapped for a non-coherent walker,
+ * now, as the running calls may not map for DMA.
+ */
+static bool lpae_reserves_unzeroed(const struct lpae_pgtable *d)
+{
+	return d->iop.cfg.coherent_walk && !d->iop.cfg.alloc;
+}
+
+/*
+ * A new table for a level below the root, for the table span at @iova:
+ * from @pa when set, else allocated with @gfp, zeroed. NULL when there is
+ * none. A table from @pa is the caller's to write in full, or to make
+ * empty with lpae_empty_reserved().
  */
 static u64 *lpae_get_table(struct lpae_pgtable *d, unsigned int lvl,
 			   gfp_t gfp, struct iopgtable_prealloc *pa, u64 iova)
@@ -456,6 +468,20 @@ static u64 *lpae_get_table(struct lpae_pgtable *d, unsigned int lvl,
 	if (pa)
 		return iopgtable_prealloc_take(&d->iop, pa, iova);
 	return lpae_alloc_table(d, BIT(d->granule_lg2), lvl, gfp);
+}
+
+/*
+ * Make @table, taken from a reservation, an empty table the walker may
+ * see: zeroed where it was reserved as it came (lpae_reserves_unzeroed()),
+ * else zeroed and visible but for its first entry, which held the
+ * reservation's link.
+ */
+static void lpae_empty_reserved(struct lpae_pgtable *d, u64 *table)
+{
+	if (lpae_reserves_unzeroed(d))
+		memset(table, 0, BIT(d->granule_lg2));
+	else
+		lpae_sync(d, table, 1);
 }
 
 /* Give back a zeroed table lpae_get_table() returned, unused. */
@@ -500,7 +526,7 @@ static u64 lpae_install_table(struct lpae_pgtable *d, u64 *ptep,
 	if (!table)
 		return 0;
 	if (pa)
-		lpae_sync(d, table, 1);
+		lpae_empty_reserved(d, table);
 
 	old = lpae_link_table(d, ptep, 0, table);
 	*won = !old;
@@ -1328,9 +1354,16 @@ static int lpae_split(struct iopgtable *iop, u64 iova, gfp_t gfp,
 static void *lpae_alloc_table_op(struct iopgtable *iop, gfp_t gfp)
 {
 	struct lpae_pgtable *d = to_lpae(iop);
+	size_t size = BIT(d->granule_lg2);
+	void *table;
 
 	/* Its level is known only once it is used: traced as LPAE_MAX_LEVELS. */
-	return lpae_alloc_table(d, BIT(d->granule_lg2), LPAE_MAX_LEVELS, gfp);
+	if (!lpae_reserves_unzeroed(d))
+		return lpae_alloc_table(d, size, LPAE_MAX_LEVELS, gfp);
+	table = lpae_alloc_mem(d, size, gfp, true);
+	if (!table || !lpae_ready_table(d, table, size, LPAE_MAX_LEVELS))
+		return NULL;
+	return table;
 }
 
 static void lpae_free_table_op(struct iopgtable *iop, void *table)

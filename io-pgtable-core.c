@@ -673,11 +673,11 @@ static void *iopgtable_prealloc_pop(struct iopgtable_prealloc *pa)
  *
  * For formats. A reservation that runs short, or that was made for
  * another table, is a caller bug: reported through iopgtable_violation().
- * The table's first entry held the list's link and is zero again; a
- * format for a non-coherent walker makes it visible before using it.
+ * The table's first entry held the list's link and is zero again; the
+ * rest is as &iopgtable_format.alloc_table left it.
  *
  * Context: Any context.
- * Return: a zeroed table, or NULL.
+ * Return: the table, or NULL.
  */
 void *iopgtable_prealloc_take(struct iopgtable *iop,
 			      struct iopgtable_prealloc *pa, u64 iova)
@@ -698,7 +698,8 @@ void *iopgtable_prealloc_take(struct iopgtable *iop,
 /**
  * iopgtable_prealloc_put() - give back a table a running call did not use
  * @pa: the reservation it was taken from.
- * @table: the table, zeroed and visible to the walker as when taken.
+ * @table: the table, zeroed and, for a non-coherent walker, visible to
+ *	the walker.
  *
  * For formats: a table that lost the race to be installed.
  *

@@ -120,8 +120,10 @@ struct iopgtable_visitor {
  *	each table with one 64-bit store. Tables come from @pa or @gfp as for
  *	@map. 0 when nothing crosses @iova any more, -ENOMEM when a table
  *	could not be had (the splits made stay; they change no translation).
- * @alloc_table: allocate a table for a level below the root, zeroed and,
- *	for a non-coherent walker, mapped for DMA; NULL on failure.
+ * @alloc_table: allocate a table for a reservation, for a level below the
+ *	root: mapped for DMA for a non-coherent walker; NULL on failure. The
+ *	format may leave it unzeroed and zero it when a running call takes
+ *	it.
  * @free_table: free a table @alloc_table returned that was never used.
  * @walk: record in @walk the entries read on the way to an in-range @iova,
  *	root first, stopping after a leaf or an invalid entry.
