@@ -94,9 +94,10 @@ static void iopgtable_test_on_violation(void *data, const void *ops, int what,
 	if (ops != READ_ONCE(t->ops))
 		return;
 	atomic_long_inc(&t->violations);
+	/* Overlaps WARN whatever IOPGTABLE_QUIRK_NO_WARN says. */
 	if (what == IOPGTABLE_VIOLATION_OVERLAP)
 		atomic_long_inc(&t->overlaps);
-	if (warned)
+	else if (warned)
 		atomic_long_inc(&t->warnings);
 }
 
@@ -169,6 +170,10 @@ void iopgtable_test_release(struct iopgtable_test_table *t)
 {
 	unsigned long flush_all = t->flush_all;
 
+	/* A table with IOPGTABLE_QUIRK_NO_WARN reported without a WARN. */
+	if (t->cfg.quirks & IOPGTABLE_QUIRK_NO_WARN)
+		KUNIT_EXPECT_EQ_MSG(t->test, atomic_long_read(&t->warnings), 0,
+				    "WARNed despite IOPGTABLE_QUIRK_NO_WARN");
 	iopgtable_free_ops(t->ops);
 	t->ops = NULL;
 	if (t->probed) {

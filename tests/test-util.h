@@ -36,8 +36,10 @@ struct iopgtable_test_syncs;
  * @add_page: tlb_add_page calls.
  * @add_page_bytes: the total size they were given.
  * @violations: the table's iopgtable_violation events (WARNed or not).
- * @warnings: those of them that WARNed.
- * @overlaps: those of them that were calls overlapping a call in flight.
+ * @warnings: those of them that WARNed, overlaps aside; with
+ *	IOPGTABLE_QUIRK_NO_WARN, iopgtable_test_release() expects none.
+ * @overlaps: those of them that were calls overlapping a call in flight
+ *	(which WARN whatever the quirks say).
  * @dma_syncs: the table's iopgtable_dma_sync events.
  * @syncs: where to log those events, or NULL.
  * @probed: the tracepoint probes that count them are registered.
