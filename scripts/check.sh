@@ -18,9 +18,10 @@
 #   smp-stress  the KUnit suites, arm64 under QEMU with 4 CPUs, KCSAN and
 #               lockdep; also fails on any kernel report in the console
 #
-# Runs every lane named even after one fails, prints each lane's result,
-# and ends with "check: N passed, N failed, N skipped" over the KUnit
-# lanes. Exits non-zero if any lane failed or a KUnit lane ran no test.
+# Runs every lane named even after one fails, prints each lane's result
+# and wall time, and ends with "check: N passed, N failed, N skipped" over
+# the KUnit lanes. Exits non-zero if any lane failed or a KUnit lane ran no
+# test.
 set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -73,6 +74,7 @@ plain_lane() {
 
 for lane in "${lanes[@]}"; do
 	say "lane $lane"
+	start=$SECONDS
 	case $lane in
 	uml)		kunit_lane kunit-uml "$IOPGTABLE_ROOT/scripts/kunit.sh" ;;
 	arm64)		kunit_lane kunit-arm64 "$IOPGTABLE_ROOT/scripts/kunit-arm64.sh" ;;
@@ -88,6 +90,8 @@ for lane in "${lanes[@]}"; do
 	*)		die "unknown lane $lane (uml lint modules arm64 arm64-load" \
 			"arm32 sanitizers smp-stress driver-fit gpuvm)" ;;
 	esac
+	took=$((SECONDS - start))
+	results[${#results[@]} - 1]+=" in $((took / 60))m$((took % 60))s"
 done
 
 echo
