@@ -142,15 +142,11 @@ static void dbg_desc(const struct dbg_case *c, char *desc)
 
 KUNIT_ARRAY_PARAM(dbg, dbg_cases, dbg_desc);
 
-static void dbg_overlap(struct kunit *test)
+/* A table whose TLB callbacks make the step's second call. */
+static struct dbg_step *dbg_new(struct kunit *test, bool split_bbm)
 {
-	const struct dbg_case *c = test->param_value;
 	struct iopgtable_cfg cfg = iopgtable_test_cfg(IOPGTABLE_ARM_64_LPAE_S1);
-	struct iopgtable_gather gather;
-	struct iopgtable_test_table *t;
 	struct dbg_step *s;
-	unsigned long before;
-	int ret = 0;
 
 	if (!IS_ENABLED(CONFIG_IOPGTABLE_DEBUG))
 		kunit_skip(test, "CONFIG_IOPGTABLE_DEBUG is not set");
@@ -158,8 +154,19 @@ static void dbg_overlap(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	dbg_step = s;
 	cfg.tlb = &dbg_flush_ops;
-	t = iopgtable_test_new(test, IOPGTABLE_ARM_64_LPAE_S1, &cfg);
-	s->t = t;
+	cfg.split_bbm = split_bbm;
+	s->t = iopgtable_test_new(test, IOPGTABLE_ARM_64_LPAE_S1, &cfg);
+	return s;
+}
+
+static void dbg_overlap(struct kunit *test)
+{
+	const struct dbg_case *c = test->param_value;
+	struct dbg_step *s = dbg_new(test, false);
+	struct iopgtable_test_table *t = s->t;
+	struct iopgtable_gather gather;
+	unsigned long before;
+	int ret = 0;
 
 	/* Pages at 2M and beside it; the table of [2M, 4M) goes whole. */
 	KUNIT_ASSERT_EQ(test, iopgtable_map(t->ops, SZ_2M, SZ_1G, SZ_16K, RW,
@@ -204,20 +211,10 @@ static void dbg_overlap(struct kunit *test)
  */
 static void dbg_split_bbm(struct kunit *test)
 {
-	struct iopgtable_cfg cfg = iopgtable_test_cfg(IOPGTABLE_ARM_64_LPAE_S1);
-	struct iopgtable_test_table *t;
-	struct dbg_step *s;
+	struct dbg_step *s = dbg_new(test, true);
+	struct iopgtable_test_table *t = s->t;
 	unsigned long before;
 
-	if (!IS_ENABLED(CONFIG_IOPGTABLE_DEBUG))
-		kunit_skip(test, "CONFIG_IOPGTABLE_DEBUG is not set");
-	s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, s);
-	dbg_step = s;
-	cfg.tlb = &dbg_flush_ops;
-	cfg.split_bbm = true;
-	t = iopgtable_test_new(test, IOPGTABLE_ARM_64_LPAE_S1, &cfg);
-	s->t = t;
 	KUNIT_ASSERT_EQ(test, iopgtable_map(t->ops, SZ_2M, SZ_1G, SZ_2M, RW,
 					    GFP_KERNEL), 0);
 	s->fn = dbg_iova_to_phys;

@@ -401,14 +401,20 @@ void iopgtable_test_syncs_stop(struct iopgtable_test_table *t)
 	WRITE_ONCE(t->syncs, NULL);
 }
 
-static void iopgtable_test_count_sync(void *data, const void *ops, u64 paddr,
-				      size_t size)
+/* Count an event of @ops in @c, if it is @c's table's (or any, before). */
+static void iopgtable_test_count_event(struct iopgtable_test_count *c,
+				       const void *ops)
 {
-	struct iopgtable_test_count *c = data;
 	const void *mine = READ_ONCE(c->ops);
 
 	if (!mine || ops == mine)
 		atomic_long_inc(&c->n);
+}
+
+static void iopgtable_test_count_sync(void *data, const void *ops, u64 paddr,
+				      size_t size)
+{
+	iopgtable_test_count_event(data, ops);
 }
 
 static void iopgtable_test_count_syncs_stop(void *data)
@@ -432,11 +438,7 @@ void iopgtable_test_count_syncs(struct kunit *test,
 static void iopgtable_test_count_violation(void *data, const void *ops,
 					   int what, u64 iova, bool warned)
 {
-	struct iopgtable_test_count *c = data;
-	const void *mine = READ_ONCE(c->ops);
-
-	if (!mine || ops == mine)
-		atomic_long_inc(&c->n);
+	iopgtable_test_count_event(data, ops);
 }
 
 static void iopgtable_test_count_violations_stop(void *data)
