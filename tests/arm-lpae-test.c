@@ -32,6 +32,9 @@
 #include <linux/sizes.h>
 #include <linux/sprintf.h>
 #include <linux/string.h>
+#include <linux/tracepoint.h>
+
+#include <trace/events/iopgtable.h>
 
 #include "test-util.h"
 
@@ -1293,6 +1296,141 @@ static void lpae_test_noncoherent_unmap_order(struct kunit *test)
 	}
 }
 
+/* ---- The order of TLB maintenance and table frees ---- */
+
+/* What happened, in order: a TLB callback or a table freed. */
+enum lpae_event_kind {
+	LPAE_EV_FLUSH_WALK,
+	LPAE_EV_FLUSH_ALL,
+	LPAE_EV_FREE,
+};
+
+/**
+ * struct lpae_events - a table's TLB callbacks and frees, in sequence
+ * @ops: the table.
+ * @n: events logged, which may be more than @ev holds.
+ * @ev: the first events.
+ * @ev.kind: what happened.
+ * @ev.iova: the IOVA a flush_walk was given.
+ * @ev.size: the size a flush_walk was given.
+ * @ev.level: the level of a table freed.
+ */
+struct lpae_events {
+	const void *ops;
+	unsigned int n;
+	struct {
+		enum lpae_event_kind kind;
+		u64 iova;
+		u64 size;
+		unsigned int level;
+	} ev[16];
+};
+
+static void lpae_event(struct lpae_events *e, enum lpae_event_kind kind,
+		       u64 iova, u64 size, unsigned int level)
+{
+	unsigned int i = e->n++;
+
+	if (i >= ARRAY_SIZE(e->ev))
+		return;
+	e->ev[i].kind = kind;
+	e->ev[i].iova = iova;
+	e->ev[i].size = size;
+	e->ev[i].level = level;
+}
+
+static void lpae_ev_flush_all(void *cookie)
+{
+	lpae_event(cookie, LPAE_EV_FLUSH_ALL, 0, 0, 0);
+}
+
+static void lpae_ev_flush_walk(u64 iova, u64 size, size_t granule,
+			       void *cookie)
+{
+	lpae_event(cookie, LPAE_EV_FLUSH_WALK, iova, size, 0);
+}
+
+static const struct iopgtable_flush_ops lpae_ev_flush_ops = {
+	.tlb_flush_all	= lpae_ev_flush_all,
+	.tlb_flush_walk	= lpae_ev_flush_walk,
+};
+
+static void lpae_ev_free(void *data, const void *ops, unsigned int level,
+			 u64 paddr, size_t size)
+{
+	struct lpae_events *e = data;
+
+	if (ops == READ_ONCE(e->ops))
+		lpae_event(e, LPAE_EV_FREE, paddr, size, level);
+}
+
+static void lpae_ev_unregister(void *data)
+{
+	unregister_trace_iopgtable_table_free(lpae_ev_free, data);
+	tracepoint_synchronize_unregister();
+}
+
+/*
+ * Tables are freed only after the walker can no longer reach them: an
+ * unmap of a whole 1G span calls tlb_flush_walk over the span, then frees
+ * its level-2 table and the two leaf tables below; iopgtable_free_ops()
+ * calls tlb_flush_all, then frees every table, the root last. The order
+ * is checked event by event, not by counts.
+ */
+static void lpae_test_free_order(struct kunit *test)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(lpae_fmts); i++) {
+		struct iopgtable_cfg cfg = iopgtable_test_cfg(lpae_fmts[i]);
+		struct iopgtable_ops *ops;
+		struct lpae_events *e;
+		unsigned int k;
+
+		e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, e);
+		KUNIT_ASSERT_EQ(test,
+				register_trace_iopgtable_table_free(lpae_ev_free, e),
+				0);
+		KUNIT_ASSERT_EQ(test,
+				kunit_add_action_or_reset(test, lpae_ev_unregister,
+							  e), 0);
+		cfg.tlb = &lpae_ev_flush_ops;
+		ops = iopgtable_alloc_ops(lpae_fmts[i], &cfg, e);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(ops));
+		WRITE_ONCE(e->ops, ops);
+
+		KUNIT_EXPECT_EQ(test, iopgtable_map(ops, SZ_1G + SZ_2M - SZ_4K,
+						    SZ_1G, SZ_8K, RW,
+						    GFP_KERNEL), 0);
+		KUNIT_EXPECT_EQ(test, iopgtable_map(ops, SZ_4G, SZ_1G, SZ_4K, RW,
+						    GFP_KERNEL), 0);
+		KUNIT_ASSERT_EQ(test, e->n, 0U);
+		KUNIT_EXPECT_EQ(test, iopgtable_unmap(ops, SZ_1G, SZ_1G, NULL),
+				SZ_1G);
+		KUNIT_ASSERT_EQ(test, e->n, 4U);
+		KUNIT_EXPECT_EQ(test, e->ev[0].kind, LPAE_EV_FLUSH_WALK);
+		KUNIT_EXPECT_EQ(test, e->ev[0].iova, SZ_1G);
+		KUNIT_EXPECT_EQ(test, e->ev[0].size, SZ_1G);
+		for (k = 1; k < 4; k++) {
+			KUNIT_EXPECT_EQ(test, e->ev[k].kind, LPAE_EV_FREE);
+			KUNIT_EXPECT_EQ(test, e->ev[k].level, k < 3 ? 3U : 2U);
+		}
+
+		/* What is left, the page at 4G's tables and the root... */
+		e->n = 0;
+		iopgtable_free_ops(ops);
+		KUNIT_ASSERT_GE(test, e->n, 2U);
+		KUNIT_ASSERT_LE(test, e->n, (unsigned int)ARRAY_SIZE(e->ev));
+		KUNIT_EXPECT_EQ(test, e->ev[0].kind, LPAE_EV_FLUSH_ALL);
+		for (k = 1; k < e->n; k++)
+			KUNIT_EXPECT_EQ(test, e->ev[k].kind, LPAE_EV_FREE);
+		/* ...after the flush, the root (level 0 in both) last. */
+		KUNIT_EXPECT_EQ(test, e->n, 5U);
+		KUNIT_EXPECT_EQ(test, e->ev[e->n - 1].level, 0U);
+	}
+}
+
 /* ---- Tables freed and built again: never a freed table used ---- */
 
 /**
@@ -1696,6 +1834,7 @@ static struct kunit_case lpae_test_cases[] = {
 	KUNIT_CASE(lpae_test_coherent_no_sync),
 	KUNIT_CASE(lpae_test_noncoherent_sync),
 	KUNIT_CASE(lpae_test_noncoherent_unmap_order),
+	KUNIT_CASE(lpae_test_free_order),
 	KUNIT_CASE_PARAM(lpae_test_walk_cache_stale, lpae_wc_gen_params),
 	KUNIT_CASE_PARAM(lpae_test_walk_cache_alternate, lpae_wc_gen_params),
 	KUNIT_CASE_PARAM(lpae_test_table_span, lpae_wc_gen_params),

@@ -352,6 +352,58 @@ static void pa_prepare_errors(struct kunit *test)
 }
 
 /*
+ * Ranges the running calls could not report: more than a size_t holds
+ * (32-bit kernels: 4 GiB), and, with TTBR1, an end past 2^64. -ERANGE, and
+ * nothing reserved.
+ */
+static void pa_prepare_range(struct kunit *test)
+{
+	struct iopgtable_cfg cfg = iopgtable_test_cfg(S1);
+	struct iopgtable_test_table *t;
+	struct iopgtable_prealloc pa;
+	u64 last = U64_MAX - SZ_4K + 1;
+	unsigned long allocs;
+
+	iopgtable_prealloc_init(&pa);
+	t = iopgtable_test_new(test, S1, &cfg);
+	allocs = t->allocs;
+	if (SIZE_MAX < U64_MAX) {
+		u64 big = (u64)SIZE_MAX + 1;
+
+		kunit_info(test, "32-bit size_t: %#llx bytes do not fit", big);
+		KUNIT_EXPECT_EQ(test, iopgtable_prealloc_map(t->ops, &pa, 0, big,
+							     GFP_KERNEL), -ERANGE);
+		KUNIT_EXPECT_EQ(test, iopgtable_prealloc_unmap(t->ops, &pa,
+							       SZ_4K, big,
+							       GFP_KERNEL), -ERANGE);
+	}
+	/* 2^48 fits in a 64-bit size_t, but not in the input range. */
+	KUNIT_EXPECT_EQ(test, iopgtable_prealloc_map(t->ops, &pa, 0, BIT_ULL(48) +
+						     SZ_4K, GFP_KERNEL), -ERANGE);
+	KUNIT_EXPECT_EQ(test, t->allocs, allocs);
+
+	cfg.quirks |= IOPGTABLE_QUIRK_ARM_TTBR1;
+	t = iopgtable_test_new(test, S1, &cfg);
+	allocs = t->allocs;
+	KUNIT_EXPECT_EQ(test, iopgtable_prealloc_map(t->ops, &pa, last, SZ_8K,
+						     GFP_KERNEL), -ERANGE);
+	KUNIT_EXPECT_EQ(test, iopgtable_prealloc_unmap(t->ops, &pa, last, SZ_8K,
+						       GFP_KERNEL), -ERANGE);
+	KUNIT_EXPECT_EQ(test, iopgtable_map(t->ops, last, SZ_1G, SZ_8K, RW,
+					    GFP_KERNEL), -ERANGE);
+	KUNIT_EXPECT_EQ(test, iopgtable_unmap_split(t->ops, last, SZ_8K, NULL,
+						    NULL), 0);
+	/* The last page itself is in range. */
+	KUNIT_EXPECT_EQ(test, iopgtable_prealloc_map(t->ops, &pa, last, SZ_4K,
+						     GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, iopgtable_map_prealloc(t->ops, last, SZ_1G, SZ_4K,
+						     RW, &pa), 0);
+	KUNIT_EXPECT_EQ(test, t->ops->iova_to_phys(t->ops, last + 8), SZ_1G + 8);
+	KUNIT_EXPECT_EQ(test, t->allocs, allocs + 3);
+	iopgtable_prealloc_release(t->ops, &pa);
+}
+
+/*
  * A reservation that runs short: -ENOMEM, the table as it was, a reported
  * violation, and every table freed in the end.
  */
@@ -1506,6 +1558,7 @@ static void pa_caller_allocator_release(struct kunit *test)
 static struct kunit_case pa_test_cases[] = {
 	KUNIT_CASE(pa_contract_example),
 	KUNIT_CASE(pa_prepare_errors),
+	KUNIT_CASE(pa_prepare_range),
 	KUNIT_CASE(pa_release_atomic),
 	KUNIT_CASE(pa_caller_allocator_release),
 	KUNIT_CASE_PARAM(pa_short_reservation, pa_gen_params),
