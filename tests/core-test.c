@@ -920,19 +920,53 @@ static void map_uses_blocks(struct kunit *test)
 
 struct pick_case {
 	const char *desc;
+	enum iopgtable_fmt fmt;
+	unsigned long sizes;
 	u64 iova, paddr, size;
-	/* Expected leaf level at each 4K page: 3, or 2 inside a 2M block. */
+	/*
+	 * Expected leaf level at each page of the granule: 3, or 2 inside a
+	 * block one level up (2M, 32M or 512M).
+	 */
 	u64 block_start, block_end;
 };
 
+#define PICK_S1		IOPGTABLE_ARM_64_LPAE_S1
+#define PICK_MALI	IOPGTABLE_ARM_MALI_LPAE
+#define PICK_4K		(SZ_4K | SZ_2M | SZ_1G)
+#define PICK_16K	(SZ_16K | SZ_32M)
+#define PICK_64K	(SZ_64K | SZ_512M)
+
 static const struct pick_case pick_cases[] = {
-	{ "same offset: 4K, one 2M block, 4K", SZ_2M - SZ_4K, SZ_1G - SZ_4K,
-	  SZ_2M + 2 * SZ_4K, SZ_2M, SZ_4M },
-	{ "offsets differ: all 4K", SZ_2M - SZ_4K, SZ_1G - 2 * SZ_4K,
-	  SZ_2M + 2 * SZ_4K, 0, 0 },
-	{ "too short for a block", SZ_2M, SZ_1G, SZ_2M - SZ_4K, 0, 0 },
-	{ "64 MiB, unaligned start", SZ_4G + 0x1ff000, SZ_2G + 0x1ff000, SZ_64M,
-	  SZ_4G + SZ_2M, SZ_4G + SZ_2M * 32 },
+	{ "same offset: 4K, one 2M block, 4K", PICK_S1, PICK_4K, SZ_2M - SZ_4K,
+	  SZ_1G - SZ_4K, SZ_2M + 2 * SZ_4K, SZ_2M, SZ_4M },
+	{ "offsets differ: all 4K", PICK_S1, PICK_4K, SZ_2M - SZ_4K,
+	  SZ_1G - 2 * SZ_4K, SZ_2M + 2 * SZ_4K, 0, 0 },
+	{ "too short for a block", PICK_S1, PICK_4K, SZ_2M, SZ_1G, SZ_2M - SZ_4K,
+	  0, 0 },
+	{ "64 MiB, unaligned start", PICK_S1, PICK_4K, SZ_4G + 0x1ff000,
+	  SZ_2G + 0x1ff000, SZ_64M, SZ_4G + SZ_2M, SZ_4G + SZ_2M * 32 },
+	{ "16K granule, same offset: 16K, one 32M block, 16K", PICK_S1, PICK_16K,
+	  SZ_32M - SZ_16K, SZ_1G - SZ_16K, SZ_32M + 2 * SZ_16K, SZ_32M, SZ_64M },
+	{ "16K granule, offsets differ by 16K: all 16K", PICK_S1, PICK_16K,
+	  SZ_32M - SZ_16K, SZ_1G - SZ_32K, SZ_32M + 2 * SZ_16K, 0, 0 },
+	{ "64K granule, same offset: 64K, one 512M block, 64K", PICK_S1, PICK_64K,
+	  SZ_512M - SZ_64K, SZ_2G - SZ_64K, SZ_512M + 2 * SZ_64K, SZ_512M,
+	  SZ_1G },
+	{ "64K granule, offsets differ by 64K: all 64K", PICK_S1, PICK_64K,
+	  SZ_512M - SZ_64K, SZ_2G - SZ_128K, SZ_512M + 2 * SZ_64K, 0, 0 },
+	{ "Mali, same offset: 4K, one 2M block, 4K", PICK_MALI, PICK_4K, SZ_2M - SZ_4K,
+	  SZ_1G - SZ_4K, SZ_2M + 2 * SZ_4K, SZ_2M, SZ_4M },
+	{ "Mali, offsets differ by 1M: all 4K", PICK_MALI, PICK_4K, SZ_2M - SZ_4K,
+	  SZ_1G + SZ_1M - SZ_4K, SZ_2M + 2 * SZ_4K, 0, 0 },
+	/* The IOVA allows a block, the physical address does not. */
+	{ "2M of 4K at a 2M IOVA", PICK_S1, PICK_4K, SZ_2M, SZ_1G + SZ_4K, SZ_2M,
+	  0, 0 },
+	{ "32M of 16K at a 32M IOVA", PICK_S1, PICK_16K, SZ_32M, SZ_1G + SZ_16K,
+	  SZ_32M, 0, 0 },
+	{ "512M of 64K at a 512M IOVA", PICK_S1, PICK_64K, SZ_512M, SZ_2G + SZ_64K,
+	  SZ_512M, 0, 0 },
+	{ "Mali, 2M of 4K at a 2M IOVA", PICK_MALI, PICK_4K, SZ_2M, SZ_1G + SZ_1M,
+	  SZ_2M, 0, 0 },
 };
 
 static void pick_desc(const struct pick_case *c, char *desc)
@@ -942,20 +976,26 @@ static void pick_desc(const struct pick_case *c, char *desc)
 
 KUNIT_ARRAY_PARAM(pick, pick_cases, pick_desc);
 
-/* iopgtable_map() picks the largest size alignment and length allow. */
+/*
+ * iopgtable_map() picks the largest size that the alignment of both
+ * addresses and the length allow, for each granule and format.
+ */
 static void map_picks_page_sizes(struct kunit *test)
 {
 	const struct pick_case *c = test->param_value;
-	struct iopgtable_cfg cfg = iopgtable_test_cfg(IOPGTABLE_ARM_64_LPAE_S1);
+	struct iopgtable_cfg cfg = iopgtable_test_cfg(c->fmt);
+	u64 granule = c->sizes & -c->sizes;
 	struct iopgtable_test_table *t;
 	struct iopgtable_test_walk walk;
 	u64 off;
 
-	t = iopgtable_test_new(test, IOPGTABLE_ARM_64_LPAE_S1, &cfg);
+	cfg.pgsize_bitmap = c->sizes;
+	t = iopgtable_test_new(test, c->fmt, &cfg);
+	KUNIT_ASSERT_EQ(test, t->cfg.pgsize_bitmap, c->sizes);
 	KUNIT_ASSERT_EQ(test, iopgtable_map(t->ops, c->iova, c->paddr, c->size, RW,
 					    GFP_KERNEL), 0);
 	iopgtable_test_expect_mapped(t, c->iova, c->paddr, c->size);
-	for (off = 0; off < c->size; off += SZ_4K) {
+	for (off = 0; off < c->size; off += granule) {
 		u64 iova = c->iova + off;
 		int want = iova >= c->block_start && iova < c->block_end ? 2 : 3;
 
