@@ -49,6 +49,8 @@
 #include <linux/sched.h>
 #include <linux/sched/task.h>
 #include <linux/sizes.h>
+#include <linux/spinlock.h>
+#include <linux/timer.h>
 #include <linux/xarray.h>
 
 #include "test-util.h"
@@ -1113,10 +1115,202 @@ static void stress_debugfs_dump(struct kunit *test)
 		   sd->dumps);
 }
 
+#define STRESS_ATOMIC_THREADS	2
+#define STRESS_ATOMIC_ROUNDS	100	/* per thread, and for the timer */
+#define STRESS_ATOMIC_TIMER	(8ULL * SZ_1G)	/* the timer's IOVA */
+
+/**
+ * struct stress_atomic - running calls where nothing may sleep
+ * @ops: the table, with the default allocator.
+ * @lock: a driver's lock, taken with interrupts off around the updates.
+ * @timer: maps and unmaps a page from softirq context, then re-arms.
+ * @timer_left: the timer's rounds still to run.
+ * @timer_done: completed by the timer's last round.
+ * @left: threads still running.
+ * @done: completed by the last thread to finish.
+ * @tasks: the threads, with a reference held.
+ * @errors: wrong results.
+ * @what: the first of them.
+ * @enomem: GFP_ATOMIC allocations that failed (allowed, counted).
+ */
+struct stress_atomic {
+	struct iopgtable_ops *ops;
+	spinlock_t lock;	/* a driver's, taken with interrupts off */
+	struct timer_list timer;
+	unsigned int timer_left;
+	struct completion timer_done;
+	atomic_t left;
+	struct completion done;
+	struct task_struct *tasks[STRESS_ATOMIC_THREADS];
+	atomic_long_t errors;
+	const char *what;
+	atomic_long_t enomem;
+};
+
+static struct stress_atomic *stress_atomic_run;
+
+static void stress_atomic_error(struct stress_atomic *sa, const char *what)
+{
+	if (atomic_long_inc_return(&sa->errors) == 1)
+		sa->what = what;
+}
+
+/* A page mapped and unmapped with GFP_ATOMIC, from a timer (softirq). */
+static void stress_atomic_timer(struct timer_list *timer)
+{
+	struct stress_atomic *sa = container_of(timer, struct stress_atomic,
+						timer);
+	u64 iova = STRESS_ATOMIC_TIMER + (u64)(sa->timer_left % 512) * SZ_4K;
+	int ret;
+
+	ret = iopgtable_map(sa->ops, iova, SZ_4G, SZ_4K, STRESS_PROT,
+			    GFP_ATOMIC);
+	if (ret == -ENOMEM)
+		atomic_long_inc(&sa->enomem);
+	else if (ret || sa->ops->iova_to_phys(sa->ops, iova) != SZ_4G)
+		stress_atomic_error(sa, "map from a timer");
+	else if (iopgtable_unmap(sa->ops, iova, SZ_4K, NULL) != SZ_4K)
+		stress_atomic_error(sa, "unmap from a timer");
+	if (--sa->timer_left)
+		mod_timer(&sa->timer, jiffies + 1);
+	else
+		complete(&sa->timer_done);
+}
+
+/*
+ * A thread reserves for 2M of 4K pages in process context, then, under
+ * the driver's spinlock with interrupts off, maps them from the
+ * reservation, splits and unmaps a page, unmaps the whole span (freeing
+ * its leaf table) and releases the reservation.
+ */
+static int stress_atomic_thread(void *data)
+{
+	struct stress_atomic *sa = stress_atomic_run;
+	unsigned long id = (unsigned long)data;
+	unsigned int k;
+
+	for (k = 0; k < STRESS_ATOMIC_ROUNDS && !kthread_should_stop(); k++) {
+		u64 iova = SZ_4G + id * SZ_1G + (u64)(k % 64) * SZ_2M;
+		struct iopgtable_prealloc pa;
+		unsigned long flags;
+
+		iopgtable_prealloc_init(&pa);
+		if (iopgtable_prealloc_map(sa->ops, &pa, iova, SZ_2M,
+					   GFP_KERNEL)) {
+			stress_atomic_error(sa, "iopgtable_prealloc_map");
+			break;
+		}
+		spin_lock_irqsave(&sa->lock, flags);
+		if (iopgtable_map_prealloc(sa->ops, iova, SZ_4G + SZ_4K, SZ_2M,
+					   STRESS_PROT, &pa))
+			stress_atomic_error(sa, "iopgtable_map_prealloc");
+		else if (iopgtable_unmap_split(sa->ops, iova + SZ_8K, SZ_4K,
+					       &pa, NULL) != SZ_4K)
+			stress_atomic_error(sa, "iopgtable_unmap_split");
+		else if (sa->ops->iova_to_phys(sa->ops, iova + SZ_8K) ||
+			 sa->ops->iova_to_phys(sa->ops, iova + SZ_4K) !=
+			 SZ_4G + SZ_8K)
+			stress_atomic_error(sa, "iova_to_phys");
+		else if (iopgtable_unmap(sa->ops, iova, SZ_2M, NULL) != SZ_2M)
+			stress_atomic_error(sa, "iopgtable_unmap");
+		iopgtable_prealloc_release(sa->ops, &pa);
+		spin_unlock_irqrestore(&sa->lock, flags);
+		cond_resched();
+	}
+	if (atomic_dec_and_test(&sa->left))
+		complete(&sa->done);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+static void stress_atomic_cleanup(void *data)
+{
+	struct stress_atomic *sa = data;
+	unsigned int i;
+
+	timer_shutdown_sync(&sa->timer);
+	for (i = 0; i < ARRAY_SIZE(sa->tasks); i++) {
+		if (sa->tasks[i]) {
+			kthread_stop_put(sa->tasks[i]);
+			sa->tasks[i] = NULL;
+		}
+	}
+	if (sa->ops) {
+		iopgtable_free_ops(sa->ops);
+		sa->ops = NULL;
+	}
+}
+
+/*
+ * The running calls may run in any context: under a spinlock with
+ * interrupts off (reservations, splits, unmaps that free tables, the
+ * release) and from a timer with GFP_ATOMIC, on several CPUs at once.
+ * CONFIG_DEBUG_ATOMIC_SLEEP (sanitizers, smp-stress) reports one that
+ * may sleep, lockdep one that takes a lock wrongly.
+ */
+static void stress_atomic_contexts(struct kunit *test)
+{
+	struct iopgtable_cfg cfg = iopgtable_test_cfg(IOPGTABLE_ARM_64_LPAE_S1);
+	struct iopgtable_test_count *violations;
+	struct stress_atomic *sa;
+	unsigned long i;
+
+	sa = kunit_kzalloc(test, sizeof(*sa), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, sa);
+	violations = kunit_kzalloc(test, sizeof(*violations), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, violations);
+	spin_lock_init(&sa->lock);
+	init_completion(&sa->timer_done);
+	init_completion(&sa->done);
+	atomic_set(&sa->left, STRESS_ATOMIC_THREADS);
+	timer_setup(&sa->timer, stress_atomic_timer, 0);
+	sa->timer_left = STRESS_ATOMIC_ROUNDS;
+	cfg.alloc = NULL;
+	cfg.free = NULL;
+	cfg.tlb = NULL;
+	sa->ops = iopgtable_alloc_ops(IOPGTABLE_ARM_64_LPAE_S1, &cfg, NULL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, sa->ops);
+	violations->ops = sa->ops;
+	iopgtable_test_count_violations(test, violations);
+	stress_atomic_run = sa;
+	KUNIT_ASSERT_EQ(test,
+			kunit_add_action_or_reset(test, stress_atomic_cleanup,
+						  sa), 0);
+
+	mod_timer(&sa->timer, jiffies + 1);
+	for (i = 0; i < ARRAY_SIZE(sa->tasks); i++) {
+		struct task_struct *task;
+
+		task = kthread_create(stress_atomic_thread, (void *)i,
+				      "iopgtable-atomic%lu", i);
+		KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(task), "kthread_create: %ld",
+				       PTR_ERR(task));
+		get_task_struct(task);
+		sa->tasks[i] = task;
+		wake_up_process(task);
+	}
+	wait_for_completion(&sa->timer_done);
+	wait_for_completion(&sa->done);
+	for (i = 0; i < ARRAY_SIZE(sa->tasks); i++) {
+		kthread_stop_put(sa->tasks[i]);
+		sa->tasks[i] = NULL;
+	}
+
+	KUNIT_EXPECT_EQ_MSG(test, atomic_long_read(&sa->errors), 0,
+			    "first: %s", sa->what);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&violations->n), 0);
+	kunit_info(test, "%u CPUs: %d threads made %d rounds under a spinlock, a timer %d (%ld without memory)",
+		   num_online_cpus(), STRESS_ATOMIC_THREADS,
+		   STRESS_ATOMIC_ROUNDS, STRESS_ATOMIC_ROUNDS,
+		   atomic_long_read(&sa->enomem));
+}
+
 static struct kunit_case stress_test_cases[] = {
 	KUNIT_CASE_PARAM(stress_test, stress_gen_params),
 	KUNIT_CASE_SLOW(stress_reservations),
 	KUNIT_CASE_SLOW(stress_debugfs_dump),
+	KUNIT_CASE_SLOW(stress_atomic_contexts),
 	{}
 };
 
