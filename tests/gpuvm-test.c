@@ -11,9 +11,19 @@
  * the table as Panthor's do (a map step maps the sg_table, a remap step
  * unmaps the part removed and splits the blocks its ends cut, an unmap step
  * unmaps a whole mapping) while every allocation of the table fails. After
- * each request the table must translate every page of the window exactly
- * as drm_gpuvm's own VA tree says. Deterministic by the gpuvm_seed module
- * parameter, printed.
+ * each request every leaf of the window must be exactly the entry drm_gpuvm's
+ * own VA tree and the format's rules give: the output address, and the
+ * attributes the mapping's protection encodes, written out here from the
+ * architecture independently of the library. Deterministic by the
+ * gpuvm_seed module parameter, printed.
+ *
+ * A share of the requests fail, as a driver's do when memory runs out: the
+ * allocator fails part way through the reservation, and the request is
+ * dropped before any step runs; or the reservation holds fewer tables than
+ * the request's (a caller bug the library reports), so that a step runs out
+ * of tables part way and the request ends with its error. Either way the
+ * table must still translate exactly as the VA tree says: a step that fails
+ * leaves both as they were, and the steps before it stay done.
  *
  * In the case "panthor steps, 4K granule" the steps are Panthor's own:
  * panthor_gpuva_sm_step_map(), _remap() and _unmap() and the functions they
@@ -36,6 +46,7 @@
 #include <kunit/device.h>
 #include <kunit/test.h>
 #include <linux/bitfield.h>
+#include <linux/bitops.h>
 #include <linux/io.h>
 #include <linux/ktime.h>
 #include <linux/list.h>
@@ -56,14 +67,56 @@ MODULE_PARM_DESC(gpuvm_seed, "seed of the iopgtable_gpuvm_replay requests");
 /* A map takes at most three: its own, and the two pieces it cuts. */
 #define GV_SPARES	3
 
+/*
+ * Of GV_FAIL_EVERY requests, GV_FAIL_PREPARES fail in their reservation
+ * and GV_SHORTS run with a short one. Most requests find their tables
+ * there and take none, so that few of those run out.
+ */
+#define GV_FAIL_EVERY		100
+#define GV_FAIL_PREPARES	4
+#define GV_SHORTS		15
+
+/*
+ * A leaf descriptor as the walker reads it: VMSAv8-64 stage 1 and, where it
+ * differs, the Mali "LPAE" mode as Panfrost's io-pgtable-arm format writes
+ * it (stage-2 style permissions in 7:6, no access flag, no nG).
+ */
 #define GV_PTE_VALID	BIT_ULL(0)
 #define GV_PTE_TYPE	GENMASK_ULL(1, 0)
-#define   GV_TYPE_BLOCK	1
-#define   GV_TYPE_PAGE	3
+#define   GV_TYPE_BLOCK	1	/* levels 1 and 2; Mali: level 3 too */
+#define   GV_TYPE_PAGE	3	/* level 3 */
+#define GV_PTE_ATTRINDX	GENMASK_ULL(4, 2)	/* MAIR or MEMATTR byte */
+#define GV_PTE_AP_EL0	BIT_ULL(6)	/* AP[1]: unprivileged access too */
+#define GV_PTE_AP_RO	BIT_ULL(7)	/* AP[2]: read-only */
+#define GV_PTE_SH	GENMASK_ULL(9, 8)
+#define   GV_SH_OUTER	2
+#define   GV_SH_INNER	3
+#define GV_PTE_AF	BIT_ULL(10)	/* accessed: no access flag fault */
+#define GV_PTE_NG	BIT_ULL(11)	/* not global: tagged with the ASID */
 #define GV_PTE_OA	GENMASK_ULL(47, 12)
+#define GV_PTE_XN	GENMASK_ULL(54, 53)	/* PXN and UXN */
+#define GV_MALI_PERM	GENMASK_ULL(7, 6)
+#define   GV_MALI_READ	1
+#define   GV_MALI_WRITE	2
+
+/*
+ * The memory types behind the attribute indexes, as io-pgtable-arm lays out
+ * MAIR_EL1 (Panthor turns it into the GPU's MEMATTR) and Mali's AS_MEMATTR:
+ * normal non-cacheable, normal write-back and device.
+ */
+#define GV_IDX_NC		0
+#define GV_IDX_WB		1
+#define GV_IDX_DEV		2
+#define GV_MAIR_BYTE		GENMASK_ULL(7, 0)
+#define GV_MAIR_NC		0x44	/* inner and outer non-cacheable */
+#define GV_MAIR_WB		0xff	/* inner and outer WB, RW-allocate */
+#define GV_MAIR_DEV		0x04	/* device-nGnRE */
+#define GV_MEMATTR_IMP_DEF	0x88	/* Mali: implementation defined */
+#define GV_MEMATTR_WB		0x8d	/* Mali: write-back, allocate */
 
 /* Protections are combinations of READ, WRITE, CACHE and NOEXEC. */
 #define GV_PROTS	16
+static_assert(GV_PROTS <= 32);
 
 #define RO	IOPGTABLE_READ
 #define RW	(IOPGTABLE_READ | IOPGTABLE_WRITE)
@@ -230,6 +283,13 @@ struct gv_va {
  * @pages: pages checked, summed over the checks.
  * @flushes: Panthor's steps: panthor_vm_flush_range() calls.
  * @returned: Panthor's steps: mappings returned to the operation context.
+ * @failed_prepare: requests dropped because their reservation failed.
+ * @short_map: requests with a short reservation whose map step ran out.
+ * @short_remap: likewise, whose remap step ran out.
+ * @short_ok: requests with a short reservation that still had enough.
+ *
+ * The requests that fail or run with a short reservation count in none of
+ * the fields from @reserved to @over_worst.
  */
 struct gv_stats {
 	unsigned int maps;
@@ -250,6 +310,22 @@ struct gv_stats {
 	u64 pages;
 	unsigned int flushes;
 	unsigned int returned;
+	unsigned int failed_prepare;
+	unsigned int short_map;
+	unsigned int short_remap;
+	unsigned int short_ok;
+};
+
+/**
+ * enum gv_step - a kind of drm_gpuvm step
+ * @GV_STEP_NONE: none.
+ * @GV_STEP_MAP: a map step.
+ * @GV_STEP_REMAP: a remap step.
+ */
+enum gv_step {
+	GV_STEP_NONE,
+	GV_STEP_MAP,
+	GV_STEP_REMAP,
 };
 
 /**
@@ -271,9 +347,10 @@ struct gv_stats {
  * @granule_lg2: log2 of the granule.
  * @block_lg2: log2 of the block size, the page size above the granule.
  * @block: the block size.
- * @attrs: the attributes of a leaf mapped with each protection, learnt
- *	from the first seen.
- * @attrs_known: which of @attrs are learnt.
+ * @prots_seen: the protections of the leaves the checks met, a bit each.
+ * @short_rsv: the request in flight runs with a short reservation: its
+ *	steps may fail with the error the contract promises.
+ * @ran_out: the step of that request that ran out of tables.
  * @nr_vas: mappings in the VA tree at the last check.
  * @st: the statistics.
  */
@@ -292,8 +369,9 @@ struct gv_vm {
 	unsigned int granule_lg2;
 	unsigned int block_lg2;
 	u64 block;
-	u64 attrs[GV_PROTS];
-	bool attrs_known[GV_PROTS];
+	u32 prots_seen;
+	bool short_rsv;
+	enum gv_step ran_out;
 	unsigned int nr_vas;
 	struct gv_stats st;
 };
@@ -486,6 +564,19 @@ static void gv_unlink_free(struct gv_vm *vm, struct gv_va *va)
 	kfree(va);
 }
 
+/*
+ * Whether a step that failed ran out of a short reservation: the request
+ * runs with one and the step failed as the contract has it (@as_promised).
+ * Notes the step; the callers fail the test on any other failure.
+ */
+static bool gv_ran_out(struct gv_vm *vm, enum gv_step step, bool as_promised)
+{
+	if (!vm->short_rsv || !as_promised || vm->ran_out != GV_STEP_NONE)
+		return false;
+	vm->ran_out = step;
+	return true;
+}
+
 static int gv_step_map(struct drm_gpuva_op *op, void *priv)
 {
 	struct gv_vm *vm = priv;
@@ -499,10 +590,12 @@ static int gv_step_map(struct drm_gpuva_op *op, void *priv)
 					     op->map.va.range, vm->prot,
 					     &vm->op_ctx.rsvd_page_tables);
 	if (ret) {
-		KUNIT_FAIL(vm->test,
-			   "map step [%#llx, +%#llx) at offset %#llx: %d",
-			   op->map.va.addr, op->map.va.range,
-			   op->map.gem.offset, ret);
+		/* All or nothing: the VA tree does not get the mapping. */
+		if (!gv_ran_out(vm, GV_STEP_MAP, ret == -ENOMEM))
+			KUNIT_FAIL(vm->test,
+				   "map step [%#llx, +%#llx) at offset %#llx: %d",
+				   op->map.va.addr, op->map.va.range,
+				   op->map.gem.offset, ret);
 		gv_give_va(vm, va);
 		return ret;
 	}
@@ -524,6 +617,12 @@ static int gv_step_remap(struct drm_gpuva_op *op, void *priv)
 	drm_gpuva_op_remap_to_unmap_range(&op->remap, &start, &range);
 	unmapped = iopgtable_unmap_split(vm->t->ops, start, range,
 					 &vm->op_ctx.rsvd_page_tables, NULL);
+	/*
+	 * A split that gets no table unmaps nothing: the test's error path
+	 * returns -ENOMEM and leaves the mapping whole, as the table has it.
+	 */
+	if (gv_ran_out(vm, GV_STEP_REMAP, !unmapped))
+		return -ENOMEM;
 	if (unmapped != range) {
 		KUNIT_FAIL(vm->test,
 			   "remap step: unmap_split [%#llx, +%#llx) unmapped %#zx",
@@ -864,12 +963,13 @@ static int gv_panthor_step_map(struct drm_gpuva_op *op, void *priv)
 	struct gv_vm *vm = to_gv_vm(priv);
 	int ret = panthor_gpuva_sm_step_map(op, priv);
 
-	if (ret)
+	/* panthor_vm_map_pages() returns the library's -ENOMEM. */
+	if (ret && !gv_ran_out(vm, GV_STEP_MAP, ret == -ENOMEM))
 		KUNIT_FAIL(vm->test,
 			   "panthor map step [%#llx, +%#llx) at offset %#llx: %d",
 			   op->map.va.addr, op->map.va.range,
 			   op->map.gem.offset, ret);
-	else
+	else if (!ret)
 		vm->st.step_map++;
 	return ret;
 }
@@ -879,11 +979,16 @@ static int gv_panthor_step_remap(struct drm_gpuva_op *op, void *priv)
 	struct gv_vm *vm = to_gv_vm(priv);
 	int ret = panthor_gpuva_sm_step_remap(op, priv);
 
-	if (ret)
+	/*
+	 * When the split gets no table, panthor_vm_unmap_pages() WARNs (a
+	 * backtrace in the log for each such request), logs the range and
+	 * returns -EINVAL; the step returns before it touches the VA tree.
+	 */
+	if (ret && !gv_ran_out(vm, GV_STEP_REMAP, ret == -EINVAL))
 		KUNIT_FAIL(vm->test, "panthor remap step of [%#llx, +%#llx): %d",
 			   op->remap.unmap->va->va.addr,
 			   op->remap.unmap->va->va.range, ret);
-	else
+	else if (!ret)
 		vm->st.step_remap++;
 	return ret;
 }
@@ -989,29 +1094,89 @@ static u64 gv_span(const struct gv_vm *vm, int lvl)
 	return BIT_ULL(vm->granule_lg2 + (3 - lvl) * (vm->granule_lg2 - 3));
 }
 
-/* Whether @pte is a leaf at @lvl for @want mapped with @prot. */
-static bool gv_leaf_ok(struct gv_vm *vm, u64 pte, int lvl, int prot, u64 want)
+/*
+ * The leaf entry at @lvl that maps @oa with @prot, by the format's rules:
+ * the output address, the attributes the protection encodes and the type.
+ */
+static u64 gv_leaf(const struct gv_vm *vm, u64 oa, int prot, int lvl)
 {
 	bool mali = vm->t->fmt == IOPGTABLE_ARM_MALI_LPAE;
-	u64 type = lvl == 3 && !mali ? GV_TYPE_PAGE : GV_TYPE_BLOCK;
-	u64 attrs = pte & ~(GV_PTE_OA | GV_PTE_TYPE);
-	int i = prot;
+	bool ro = (prot & (IOPGTABLE_READ | IOPGTABLE_WRITE)) == IOPGTABLE_READ;
+	u64 pte = oa;
 
-	if (prot < 0 || prot >= GV_PROTS)
-		return false;
-	if (FIELD_GET(GV_PTE_TYPE, pte) != type || (pte & GV_PTE_OA) != want)
-		return false;
-	if (!vm->attrs_known[i]) {
-		vm->attrs[i] = attrs;
-		vm->attrs_known[i] = true;
+	/* The memory type: the attribute index whose byte holds it. */
+	if (prot & IOPGTABLE_MMIO)
+		pte |= FIELD_PREP(GV_PTE_ATTRINDX, GV_IDX_DEV);
+	else if (prot & IOPGTABLE_CACHE)
+		pte |= FIELD_PREP(GV_PTE_ATTRINDX, GV_IDX_WB);
+	else
+		pte |= FIELD_PREP(GV_PTE_ATTRINDX, GV_IDX_NC);
+	if (prot & IOPGTABLE_NOEXEC)
+		pte |= GV_PTE_XN;
+
+	if (mali) {
+		/*
+		 * Stage-2 style read and write permissions; always outer
+		 * shareable, Mali's inner domain being the GPU's own cores.
+		 */
+		pte |= FIELD_PREP(GV_MALI_PERM,
+				  (prot & IOPGTABLE_READ ? GV_MALI_READ : 0) |
+				  (prot & IOPGTABLE_WRITE ? GV_MALI_WRITE : 0));
+		pte |= FIELD_PREP(GV_PTE_SH, GV_SH_OUTER);
+		return pte | FIELD_PREP(GV_PTE_TYPE, GV_TYPE_BLOCK);
 	}
-	return attrs == vm->attrs[i];
+
+	/*
+	 * Stage 1: accessed already, tagged with the address space's ASID,
+	 * read-only without WRITE, open to unprivileged accesses unless
+	 * PRIVILEGED; cacheable memory inner shareable, the rest outer.
+	 */
+	pte |= GV_PTE_AF | GV_PTE_NG;
+	if (ro)
+		pte |= GV_PTE_AP_RO;
+	if (!(prot & IOPGTABLE_PRIVILEGED))
+		pte |= GV_PTE_AP_EL0;
+	pte |= FIELD_PREP(GV_PTE_SH, prot & IOPGTABLE_CACHE ? GV_SH_INNER :
+							     GV_SH_OUTER);
+	return pte | FIELD_PREP(GV_PTE_TYPE,
+				lvl == 3 ? GV_TYPE_PAGE : GV_TYPE_BLOCK);
+}
+
+/*
+ * The attribute bytes the indexes of gv_leaf() must select in the table's
+ * MAIR_EL1 or AS_MEMATTR, for the memory types it means.
+ */
+static void gv_check_memattr(struct gv_vm *vm)
+{
+	const struct iopgtable_cfg *cfg = &vm->t->cfg;
+	bool mali = vm->t->fmt == IOPGTABLE_ARM_MALI_LPAE;
+	u64 regs = mali ? cfg->arm_mali_lpae.memattr : cfg->arm_lpae_s1.mair;
+	static const u8 s1[] = {
+		[GV_IDX_NC] = GV_MAIR_NC,
+		[GV_IDX_WB] = GV_MAIR_WB,
+		[GV_IDX_DEV] = GV_MAIR_DEV,
+	};
+	static const u8 gpu[] = {
+		[GV_IDX_NC] = GV_MEMATTR_IMP_DEF,
+		[GV_IDX_WB] = GV_MEMATTR_WB,
+		[GV_IDX_DEV] = GV_MEMATTR_IMP_DEF,
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(s1); i++) {
+		u8 attr = FIELD_GET(GV_MAIR_BYTE, regs >> (8 * i));
+
+		KUNIT_ASSERT_EQ_MSG(vm->test, attr, mali ? gpu[i] : s1[i],
+				    "attribute %u of %s %#llx", i,
+				    mali ? "AS_MEMATTR" : "MAIR_EL1", regs);
+	}
 }
 
 static bool gv_page_fail(struct gv_vm *vm, u64 iova, u64 pte, u64 want,
 			 int prot)
 {
-	KUNIT_FAIL(vm->test, "IOVA %#llx: page entry %#llx, wanted %#llx prot %d",
+	KUNIT_FAIL(vm->test,
+		   "IOVA %#llx: level 3 entry %#llx, wanted %#llx (prot %#x)",
 		   iova, pte, want, prot);
 	return false;
 }
@@ -1050,19 +1215,16 @@ static bool gv_check_range(struct gv_vm *vm, u64 a, u64 b, u64 phys,
 			u64 stop = min(b, ALIGN_DOWN(pos, span2) + span2);
 			unsigned int mask = (granule >> 3) - 1;
 			u64 *e = &table[(pos >> vm->granule_lg2) & mask];
-			u64 bits = 0;
+			u64 bits = prot ? gv_leaf(vm, 0, prot, 3) : 0;
 
-			/* The first entry learns or checks the attributes. */
-			if (prot && !gv_leaf_ok(vm, *e, 3, prot, want))
-				return gv_page_fail(vm, pos, *e, want, prot);
-			if (prot)
-				bits = *e & ~GV_PTE_OA;
 			vm->st.pages += (stop - pos) >> vm->granule_lg2;
 			for (; pos < stop; pos += granule, e++) {
 				want = prot ? (phys + (pos - a)) | bits : 0;
 				if (prot ? *e != want : *e & GV_PTE_VALID)
 					return gv_page_fail(vm, pos, *e, want, prot);
 			}
+			if (prot)
+				vm->prots_seen |= BIT(prot);
 			continue;
 		}
 
@@ -1078,14 +1240,15 @@ static bool gv_check_range(struct gv_vm *vm, u64 a, u64 b, u64 phys,
 			pos = min(b, base + span);
 			continue;
 		}
-		if (!prot || base < a || base + span > b ||
-		    !gv_leaf_ok(vm, pte, w.level, prot, phys + (base - a))) {
+		want = prot ? gv_leaf(vm, phys + (base - a), prot, w.level) : 0;
+		if (!prot || base < a || base + span > b || pte != want) {
 			KUNIT_FAIL(vm->test,
-				   "IOVA %#llx: level %d block %#llx over [%#llx, +%#llx), wanted %#llx prot %d in [%#llx, %#llx)",
-				   pos, w.level, pte, base, span,
-				   prot ? phys + (base - a) : 0, prot, a, b);
+				   "IOVA %#llx: level %d block %#llx over [%#llx, +%#llx), wanted %#llx (prot %#x) in [%#llx, %#llx)",
+				   pos, w.level, pte, base, span, want, prot, a,
+				   b);
 			return false;
 		}
+		vm->prots_seen |= BIT(prot);
 		vm->st.blocks++;
 		vm->st.pages += span >> vm->granule_lg2;
 		pos = base + span;
@@ -1145,6 +1308,25 @@ static bool gv_check(struct gv_vm *vm)
 /* ---- the requests ---- */
 
 /**
+ * enum gv_fail - how a request is made to fail
+ * @GV_FAIL_NONE: it is not.
+ * @GV_FAIL_PREPARE: an allocation of its reservation fails.
+ * @GV_FAIL_SHORT: its reservation holds fewer tables than the preparing
+ *	call gives.
+ */
+enum gv_fail {
+	GV_FAIL_NONE,
+	GV_FAIL_PREPARE,
+	GV_FAIL_SHORT,
+};
+
+static const char *const gv_fail_names[] = {
+	[GV_FAIL_NONE] = "",
+	[GV_FAIL_PREPARE] = ", reservation failing",
+	[GV_FAIL_SHORT] = ", reservation short",
+};
+
+/**
  * struct gv_req - one VM_BIND request
  * @map: a map (else an unmap).
  * @addr: first IOVA.
@@ -1153,6 +1335,10 @@ static bool gv_check(struct gv_vm *vm)
  * @prot: for a map, the protection.
  * @flags: for a map through Panthor's steps, its
  *	DRM_PANTHOR_VM_BIND_OP_MAP_* flags, READONLY as @prot says.
+ * @fail: how it is made to fail; GV_FAIL_NONE again where its
+ *	reservation holds no table.
+ * @pick: for a request made to fail, a random number that picks the
+ *	allocation that fails or how many tables the reservation holds.
  */
 struct gv_req {
 	bool map;
@@ -1161,6 +1347,8 @@ struct gv_req {
 	u64 offset;
 	int prot;
 	u32 flags;
+	enum gv_fail fail;
+	u32 pick;
 };
 
 /* A length in granules: often a few, sometimes a block or more. */
@@ -1239,7 +1427,7 @@ static void gv_rand_unmap(struct gv_vm *vm, struct rnd_state *rnd,
 	u64 end = vm->start + vm->size;
 	u64 lo, hi;
 
-	req->map = false;
+	*req = (struct gv_req) { .map = false };
 	if (vm->nr_vas && gv_rand(rnd, 2)) {
 		unsigned int k = gv_rand(rnd, vm->nr_vas);
 		struct drm_gpuva *va;
@@ -1275,18 +1463,159 @@ static void gv_rand_unmap(struct gv_vm *vm, struct rnd_state *rnd,
 }
 
 /*
- * Run one request as a driver does: reserve from the request alone, then
- * let drm_gpuvm split it into steps that may not allocate.
+ * Reserve for @req as a driver does at submission, from the request alone:
+ * for a map, or for an unmap of its range where @map is false.
  */
-static int gv_run(struct gv_vm *vm, const struct gv_req *req, bool formula)
+static int gv_prepare(struct gv_vm *vm, const struct gv_req *req, bool map)
+{
+	struct iopgtable_prealloc *pa = &vm->op_ctx.rsvd_page_tables;
+
+	if (map)
+		return iopgtable_prealloc_map_sgtable(vm->t->ops, pa, req->addr,
+						      &vm->bo->sgt, req->offset,
+						      req->range, GFP_KERNEL);
+	return iopgtable_prealloc_unmap(vm->t->ops, pa, req->addr, req->range,
+					GFP_KERNEL);
+}
+
+/* How many tables gv_prepare() reserves now; the reservation stays empty. */
+static unsigned int gv_prepare_count(struct gv_vm *vm, const struct gv_req *req,
+				     bool map)
+{
+	struct iopgtable_prealloc *pa = &vm->op_ctx.rsvd_page_tables;
+	unsigned int n;
+
+	KUNIT_ASSERT_EQ(vm->test, gv_prepare(vm, req, map), 0);
+	n = iopgtable_prealloc_count(pa);
+	iopgtable_prealloc_release(vm->t->ops, pa);
+	return n;
+}
+
+/*
+ * Make the reservation hold @n tables. The library has no call that takes
+ * tables out of a reservation, and the tables reserved are interchangeable
+ * (a running call takes any for any level): each call here reserves the
+ * one table that splitting a block at one unaligned end takes.
+ */
+static void gv_reserve_tables(struct gv_vm *vm, unsigned int n)
+{
+	struct iopgtable_prealloc *pa = &vm->op_ctx.rsvd_page_tables;
+	u64 granule = BIT_ULL(vm->granule_lg2);
+	unsigned int i;
+
+	for (i = 1; i <= n; i++) {
+		KUNIT_ASSERT_EQ(vm->test,
+				iopgtable_prealloc_unmap(vm->t->ops, pa,
+							 vm->start + granule,
+							 granule, GFP_KERNEL),
+				0);
+		KUNIT_ASSERT_EQ(vm->test, iopgtable_prealloc_count(pa), i);
+	}
+}
+
+/*
+ * The allocator fails at one of the @n allocations of @req's reservation,
+ * picked by @req->pick: the preparing call must fail with -ENOMEM, having
+ * freed what it allocated, and leave the reservation empty and releasable.
+ * The request is dropped, as a driver's ioctl returns the error before
+ * anything runs. Returns that error.
+ */
+static int gv_fail_prepare(struct gv_vm *vm, const struct gv_req *req,
+			   unsigned int n)
+{
+	struct iopgtable_prealloc *pa = &vm->op_ctx.rsvd_page_tables;
+	struct iopgtable_test_table *t = vm->t;
+	unsigned long attempts = t->attempts;
+	unsigned long allocs = t->allocs;
+	unsigned long frees = t->frees;
+	unsigned int at = 1 + req->pick % n;
+	struct kunit *test = vm->test;
+	int ret;
+
+	iopgtable_test_fail_in(t, at);
+	ret = gv_prepare(vm, req, req->map);
+	t->fail_at = 0;
+	KUNIT_EXPECT_EQ(test, ret, -ENOMEM);
+	KUNIT_EXPECT_EQ_MSG(test, t->attempts - attempts, at,
+			    "allocations tried until the one failing");
+	KUNIT_EXPECT_EQ_MSG(test, t->frees - frees, t->allocs - allocs,
+			    "the failed reservation kept tables");
+	KUNIT_EXPECT_EQ(test, iopgtable_prealloc_count(pa), 0);
+	iopgtable_prealloc_release(t->ops, pa);
+	KUNIT_EXPECT_EQ(test, iopgtable_prealloc_count(pa), 0);
+	vm->st.failed_prepare++;
+	return ret;
+}
+
+/*
+ * After @req ran with @reserved tables, fewer than its reservation would
+ * hold: either its steps had enough, or one ran out as the contract says
+ * (-ENOMEM, or Panthor's -EINVAL for its split, one report of the caller
+ * bug, that step's range as it was) and the request ended with the error,
+ * the steps before it done. @splits is what a reservation for unmapping
+ * the request's range holds, enough for every split its remap steps make;
+ * @violations the contract violations the library reported meanwhile.
+ */
+static void gv_check_short(struct gv_vm *vm, const struct gv_req *req,
+			   int ret, unsigned int reserved, unsigned int splits,
+			   unsigned long violations)
+{
+	struct kunit *test = vm->test;
+
+	if (!ret) {
+		KUNIT_EXPECT_EQ(test, vm->ran_out, GV_STEP_NONE);
+		KUNIT_EXPECT_EQ_MSG(test, violations, 0,
+				    "violations reported by a request that had enough tables");
+		vm->st.short_ok++;
+		return;
+	}
+	KUNIT_EXPECT_EQ_MSG(test, violations, 1,
+			    "reports of the reservation that ran short");
+	KUNIT_EXPECT_EQ_MSG(test,
+			    iopgtable_prealloc_count(&vm->op_ctx.rsvd_page_tables),
+			    0, "ran out with tables left");
+	switch (vm->ran_out) {
+	case GV_STEP_MAP:
+		/*
+		 * The map step was the last: the steps before it removed
+		 * whatever the range held, and it added nothing.
+		 */
+		KUNIT_EXPECT_EQ(test, ret, -ENOMEM);
+		KUNIT_EXPECT_TRUE_MSG(test,
+				      drm_gpuvm_interval_empty(&vm->pvm.base,
+							       req->addr,
+							       req->range),
+				      "the VA tree holds mappings of the failed map");
+		vm->st.short_map++;
+		break;
+	case GV_STEP_REMAP:
+		/* The mapping it was cutting stays whole, in both. */
+		KUNIT_EXPECT_EQ(test, ret, vm->panthor ? -EINVAL : -ENOMEM);
+		KUNIT_EXPECT_LT_MSG(test, reserved, splits,
+				    "a split ran out of the tables reserved for it");
+		vm->st.short_remap++;
+		break;
+	default:
+		KUNIT_FAIL(test, "the request failed with %d, no step ran out",
+			   ret);
+	}
+}
+
+/*
+ * Run one request as a driver does: reserve from the request alone, then
+ * let drm_gpuvm split it into steps that may not allocate. A request made
+ * to fail fails in its reservation, or runs with a short one.
+ */
+static int gv_run(struct gv_vm *vm, struct gv_req *req, bool formula)
 {
 	struct iopgtable_prealloc *pa = &vm->op_ctx.rsvd_page_tables;
 	struct panthor_vm_op_ctx *op_ctx = &vm->op_ctx;
 	struct iopgtable_test_table *t = vm->t;
-	unsigned int i, reserved, used, steps;
+	unsigned int i, reserved, used, n = 0, splits = 0;
+	unsigned int maps, remaps, unmaps;
 	struct kunit *test = vm->test;
+	unsigned long attempts, violations;
 	struct drm_gpuvm_bo *vm_bo;
-	unsigned long attempts;
 	u64 count = 0;
 	void *priv;
 	int ret;
@@ -1304,19 +1633,35 @@ static int gv_run(struct gv_vm *vm, const struct gv_req *req, bool formula)
 			vm->spare[i] = kzalloc(sizeof(*vm->spare[i]), GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, vm->spare[i]);
 	}
-	if (req->map) {
-		/* The worst case for the range, to compare with. */
-		ret = iopgtable_prealloc_map(t->ops, pa, req->addr, req->range,
-					     GFP_KERNEL);
-		KUNIT_ASSERT_EQ(test, ret, 0);
-		count = iopgtable_prealloc_count(pa);
-		vm->st.worst += count;
-		iopgtable_prealloc_release(t->ops, pa);
-
-		ret = iopgtable_prealloc_map_sgtable(t->ops, pa, req->addr,
-						     &vm->bo->sgt, req->offset,
+	if (req->fail != GV_FAIL_NONE) {
+		n = gv_prepare_count(vm, req, req->map);
+		/* Nothing to allocate, nothing to hold back. */
+		if (!n)
+			req->fail = GV_FAIL_NONE;
+	}
+	if (req->fail == GV_FAIL_PREPARE)
+		return gv_fail_prepare(vm, req, n);
+	if (req->fail == GV_FAIL_SHORT) {
+		splits = req->map ? gv_prepare_count(vm, req, false) : n;
+		/* Every table taken out one time in two, else some. */
+		gv_reserve_tables(vm, req->pick & 1 ? 0 : (req->pick >> 1) % n);
+	} else {
+		if (req->map) {
+			/* The worst case for the range, to compare with. */
+			ret = iopgtable_prealloc_map(t->ops, pa, req->addr,
 						     req->range, GFP_KERNEL);
-		KUNIT_ASSERT_EQ(test, ret, 0);
+			KUNIT_ASSERT_EQ(test, ret, 0);
+			count = iopgtable_prealloc_count(pa);
+			vm->st.worst += count;
+			iopgtable_prealloc_release(t->ops, pa);
+		}
+		KUNIT_ASSERT_EQ(test, gv_prepare(vm, req, req->map), 0);
+	}
+	reserved = iopgtable_prealloc_count(pa);
+	if (req->map && !req->fail && reserved > count)
+		vm->st.over_worst++;
+
+	if (req->map) {
 		mutex_lock(&vm->bo->base.gpuva_list_lock);
 		vm_bo = drm_gpuvm_bo_obtain(&vm->pvm.base, &vm->bo->base.base);
 		mutex_unlock(&vm->bo->base.gpuva_list_lock);
@@ -1331,18 +1676,17 @@ static int gv_run(struct gv_vm *vm, const struct gv_req *req, bool formula)
 			vm->prot = req->prot;
 		}
 	} else {
-		ret = iopgtable_prealloc_unmap(t->ops, pa, req->addr,
-					       req->range, GFP_KERNEL);
-		KUNIT_ASSERT_EQ(test, ret, 0);
 		op_ctx->flags = DRM_PANTHOR_VM_BIND_OP_TYPE_UNMAP;
 	}
-	reserved = iopgtable_prealloc_count(pa);
-	if (req->map && reserved > count)
-		vm->st.over_worst++;
 
 	/* Panthor's steps take their VM; the test's, the test's. */
 	priv = vm->panthor ? (void *)&vm->pvm : vm;
-	steps = vm->st.step_map + vm->st.step_remap + vm->st.step_unmap;
+	maps = vm->st.step_map;
+	remaps = vm->st.step_remap;
+	unmaps = vm->st.step_unmap;
+	violations = iopgtable_test_violations(t);
+	vm->short_rsv = req->fail == GV_FAIL_SHORT;
+	vm->ran_out = GV_STEP_NONE;
 	attempts = t->attempts;
 	gv_fail_all(t, true);
 	if (req->map)
@@ -1353,24 +1697,38 @@ static int gv_run(struct gv_vm *vm, const struct gv_req *req, bool formula)
 		ret = drm_gpuvm_sm_unmap(&vm->pvm.base, priv, req->addr,
 					 req->range);
 	gv_fail_all(t, false);
+	vm->short_rsv = false;
 	KUNIT_EXPECT_EQ_MSG(test, t->attempts, attempts,
 			    "the steps tried to allocate tables");
-	steps = vm->st.step_map + vm->st.step_remap + vm->st.step_unmap - steps;
+	maps = vm->st.step_map - maps;
+	remaps = vm->st.step_remap - remaps;
+	unmaps = vm->st.step_unmap - unmaps;
+	violations = iopgtable_test_violations(t) - violations;
 
 	used = reserved - iopgtable_prealloc_count(pa);
+	if (req->fail == GV_FAIL_SHORT)
+		gv_check_short(vm, req, ret, reserved, splits, violations);
+	else
+		KUNIT_EXPECT_EQ_MSG(test, violations, 0,
+				    "contract violations reported");
 	iopgtable_prealloc_release(t->ops, pa);
 	KUNIT_EXPECT_EQ(test, iopgtable_prealloc_count(pa), 0);
 	if (vm->panthor) {
-		/* A map step takes the drm_gpuvm_bo, the others return a VMA. */
-		if (req->map && !ret)
-			KUNIT_EXPECT_NULL(test, op_ctx->map.vm_bo);
+		/*
+		 * A map step that succeeds takes the drm_gpuvm_bo, and the
+		 * other steps that succeed return a VMA.
+		 */
+		if (req->map)
+			KUNIT_EXPECT_EQ(test, !op_ctx->map.vm_bo, maps == 1);
 		i = gv_panthor_cleanup(vm);
-		KUNIT_EXPECT_EQ(test, i, steps - req->map);
+		KUNIT_EXPECT_EQ(test, i, remaps + unmaps);
 		vm->st.returned += i;
 	}
 	gv_vm_bo_put(vm, vm->vm_bo);
 	vm->vm_bo = NULL;
 
+	if (req->fail)
+		return ret;
 	vm->st.reserved[req->map] += reserved;
 	vm->st.used[req->map] += used;
 	vm->st.max_reserved = max(vm->st.max_reserved, reserved);
@@ -1420,6 +1778,7 @@ static void gv_replay(struct kunit *test)
 	vm->panthor = c->panthor;
 	cfg.pgsize_bitmap = c->sizes;
 	vm->t = iopgtable_test_new(test, c->fmt, &cfg);
+	gv_check_memattr(vm);
 	vm->granule_lg2 = __ffs(c->sizes);
 	granule = BIT_ULL(vm->granule_lg2);
 	vm->block_lg2 = __ffs(c->sizes & ~granule);
@@ -1456,15 +1815,25 @@ static void gv_replay(struct kunit *test)
 			gv_rand_unmap(vm, &rnd, &req);
 			vm->st.unmaps++;
 		}
+		j = gv_rand(&rnd, GV_FAIL_EVERY);
+		if (j < GV_FAIL_PREPARES)
+			req.fail = GV_FAIL_PREPARE;
+		else if (j < GV_FAIL_PREPARES + GV_SHORTS)
+			req.fail = GV_FAIL_SHORT;
+		else
+			req.fail = GV_FAIL_NONE;
+		req.pick = prandom_u32_state(&rnd);
 		ret = gv_run(vm, &req, formula);
-		KUNIT_ASSERT_EQ_MSG(test, ret, 0,
-				    "request %u: %s [%#llx, +%#llx) offset %#llx",
-				    i, req.map ? "map" : "unmap", req.addr,
-				    req.range, req.offset);
-		KUNIT_ASSERT_TRUE_MSG(test, gv_check(vm),
-				      "after request %u: %s [%#llx, +%#llx) offset %#llx",
+		/*
+		 * gv_run() expects how each request ends, the requests made
+		 * to fail included: stop at the first that went wrong.
+		 */
+		KUNIT_ASSERT_TRUE_MSG(test, (req.fail || !ret) && gv_check(vm) &&
+				      test->status != KUNIT_FAILURE,
+				      "request %u: %s [%#llx, +%#llx) offset %#llx%s: %d",
 				      i, req.map ? "map" : "unmap", req.addr,
-				      req.range, req.offset);
+				      req.range, req.offset,
+				      gv_fail_names[req.fail], ret);
 	}
 
 	/* Unbind everything, then every table allocated must be freed. */
@@ -1501,6 +1870,11 @@ static void gv_replay(struct kunit *test)
 		kunit_info(test,
 			   "panthor_vm_flush_range() calls %u, mappings returned %u",
 			   vm->st.flushes, vm->st.returned);
+	kunit_info(test,
+		   "failed requests: %u in their reservation's allocations, %u with a short reservation (%u in a map step, %u in a remap step); %u short had enough",
+		   vm->st.failed_prepare,
+		   vm->st.short_map + vm->st.short_remap, vm->st.short_map,
+		   vm->st.short_remap, vm->st.short_ok);
 
 	/* The replay must have met what it is for. */
 	KUNIT_EXPECT_GT(test, vm->st.step_remap, 0);
@@ -1508,31 +1882,35 @@ static void gv_replay(struct kunit *test)
 	KUNIT_EXPECT_GT(test, vm->st.used[0], 0);
 	KUNIT_EXPECT_GT(test, vm->st.used[1], 0);
 	KUNIT_EXPECT_GT(test, vm->st.blocks, 0);
+	/* Reservations as Panthor's formula or smaller, never more. */
+	if (formula)
+		KUNIT_EXPECT_EQ(test, vm->st.over_panthor, 0);
+	/* Both kinds of failure, and both kinds of step running out. */
+	KUNIT_EXPECT_GT(test, vm->st.failed_prepare, 0);
+	KUNIT_EXPECT_GT(test, vm->st.short_map, 0);
+	KUNIT_EXPECT_GT(test, vm->st.short_remap, 0);
 	/*
-	 * Each protection met its own attributes: RO and RW, or Panthor's
-	 * READONLY, NOEXEC and UNCACHED in their 8 combinations.
+	 * The checks met every protection the requests use: RO and RW, or
+	 * Panthor's READONLY, NOEXEC and UNCACHED in their 8 combinations.
 	 */
-	prots = 0;
-	for (i = 0; i < GV_PROTS; i++) {
-		if (!vm->attrs_known[i])
-			continue;
-		prots++;
-		for (j = 0; j < i; j++)
-			KUNIT_EXPECT_FALSE_MSG(test, vm->attrs_known[j] &&
-					       vm->attrs[j] == vm->attrs[i],
-					       "prot %u and %u: attributes %#llx",
-					       j, i, vm->attrs[i]);
-	}
-	KUNIT_EXPECT_EQ(test, prots, vm->panthor ? 8 : 2);
-	/* One flush per step, as the driver's map and unmap do. */
+	prots = hweight32(vm->prots_seen);
+	KUNIT_EXPECT_EQ_MSG(test, prots, vm->panthor ? 8 : 2,
+			    "protections met: %#x, a bit each", vm->prots_seen);
+	/*
+	 * One flush per step, as the driver's map and unmap do, the step
+	 * that failed included.
+	 */
 	if (vm->panthor) {
 		KUNIT_EXPECT_EQ(test, vm->st.flushes, vm->st.step_map +
-				vm->st.step_remap + vm->st.step_unmap);
+				vm->st.step_remap + vm->st.step_unmap +
+				vm->st.short_map + vm->st.short_remap);
 		KUNIT_EXPECT_EQ(test, vm->st.returned,
 				vm->st.step_remap + vm->st.step_unmap);
 	}
 
-	KUNIT_EXPECT_EQ(test, iopgtable_test_violations(vm->t), 0);
+	/* The one report of each reservation that ran short, and no other. */
+	KUNIT_EXPECT_EQ(test, iopgtable_test_violations(vm->t),
+			vm->st.short_map + vm->st.short_remap);
 	iopgtable_test_release(vm->t);
 }
 
