@@ -30,6 +30,7 @@ um-gpuvm)
 	kunitconfigs+=(--kunitconfig="$IOPGTABLE_ROOT/tests/gpuvm.kunitconfig")
 	arch_args=() build=kunit-gpuvm ;;
 arm64)	apt_install gcc-aarch64-linux-gnu qemu-system-arm
+	kunitconfigs+=(--kunitconfig="$IOPGTABLE_ROOT/tests/arm64.kunitconfig")
 	arch_args=("${arm64_args[@]}")
 	build=kunit-arm64 ;;
 arm)	apt_install gcc-arm-linux-gnueabihf qemu-system-arm
@@ -39,7 +40,8 @@ arm)	apt_install gcc-arm-linux-gnueabihf qemu-system-arm
 	build=kunit-arm32 ;;
 arm64-smp)
 	apt_install gcc-aarch64-linux-gnu qemu-system-arm
-	kunitconfigs+=(--kunitconfig="$IOPGTABLE_ROOT/tests/smp-stress.kunitconfig")
+	kunitconfigs+=(--kunitconfig="$IOPGTABLE_ROOT/tests/arm64.kunitconfig"
+		       --kunitconfig="$IOPGTABLE_ROOT/tests/smp-stress.kunitconfig")
 	arch_args=("${arm64_args[@]}" --qemu_args='-smp 4')
 	build=kunit-smp-stress ;;
 *)	die "IOPGTABLE_KUNIT_ARCH=$arch: um, um-gpuvm, arm64, arm or arm64-smp" ;;

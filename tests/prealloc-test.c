@@ -59,6 +59,8 @@ MODULE_PARM_DESC(prealloc_seed, "seed of the iopgtable_prealloc rounds");
  * @window: offset of the IOVAs used from the lowest IOVA of the table,
  *	chosen so that the window straddles a boundary of the top table level.
  * @window_size: their extent.
+ * @noncoherent: a non-coherent walker, whose view of the table is checked
+ *	(tests/test-dma.c); skipped where the kernel cannot give one.
  */
 struct pa_case {
 	const char *desc;
@@ -67,6 +69,7 @@ struct pa_case {
 	unsigned long quirks;
 	u64 window;
 	u64 window_size;
+	bool noncoherent;
 };
 
 #define S1	IOPGTABLE_ARM_64_LPAE_S1
@@ -94,6 +97,12 @@ static const struct pa_case pa_cases[] = {
 	{ "arm_64_lpae_s1 4K+1G NS TTBR1", S1, SZ_4K | SZ_1G,
 	  IOPGTABLE_QUIRK_ARM_NS | IOPGTABLE_QUIRK_ARM_TTBR1,
 	  BIT_ULL(39) - SZ_2G, SZ_4G },
+	{ "arm_64_lpae_s1 4K non-coherent", S1, SIZES_4K, 0,
+	  BIT_ULL(39) - SZ_2G, SZ_4G, .noncoherent = true },
+	{ "arm_64_lpae_s1 64K non-coherent", S1, SIZES_64K, 0,
+	  BIT_ULL(42) - SZ_1G, SZ_2G, .noncoherent = true },
+	{ "mali_lpae 4K+1G non-coherent", MALI, SZ_4K | SZ_1G, 0,
+	  BIT_ULL(39) - SZ_2G, SZ_4G, .noncoherent = true },
 };
 
 static void pa_case_desc(const struct pa_case *c, char *desc)
@@ -103,13 +112,25 @@ static void pa_case_desc(const struct pa_case *c, char *desc)
 
 KUNIT_ARRAY_PARAM(pa, pa_cases, pa_case_desc);
 
-static struct iopgtable_test_table *pa_new(struct kunit *test,
-					   const struct pa_case *c)
+static struct iopgtable_cfg pa_cfg(struct kunit *test, const struct pa_case *c)
 {
 	struct iopgtable_cfg cfg = iopgtable_test_cfg(c->fmt);
 
 	cfg.pgsize_bitmap = c->sizes;
 	cfg.quirks |= c->quirks;
+	if (c->noncoherent) {
+		cfg.coherent_walk = false;
+		cfg.iommu_dev = iopgtable_test_shadow_device(test,
+							     "iopgtable-prealloc");
+	}
+	return cfg;
+}
+
+static struct iopgtable_test_table *pa_new(struct kunit *test,
+					   const struct pa_case *c)
+{
+	struct iopgtable_cfg cfg = pa_cfg(test, c);
+
 	return iopgtable_test_new(test, c->fmt, &cfg);
 }
 
@@ -1411,9 +1432,7 @@ static void pa_split_bbm(struct kunit *test)
 	u64 g, top, iova, hole, blk, probe;
 	int blk_level;
 
-	cfg = iopgtable_test_cfg(c->fmt);
-	cfg.pgsize_bitmap = c->sizes;
-	cfg.quirks |= c->quirks;
+	cfg = pa_cfg(test, c);
 	cfg.split_bbm = true;
 	cfg.tlb = NULL;
 	cfg.alloc = iopgtable_test_alloc;

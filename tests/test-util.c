@@ -149,10 +149,20 @@ iopgtable_test_new(struct kunit *test, enum iopgtable_fmt fmt,
 	t->cfg.free = iopgtable_test_free;
 	if (!t->cfg.tlb)
 		t->cfg.tlb = &iopgtable_test_flush_ops;
+	t->shadow = iopgtable_test_shadow_of(t->cfg.iommu_dev);
+	if (t->shadow)
+		t->shadow_before = iopgtable_test_shadow_nr(t->shadow);
 
 	ops = iopgtable_alloc_ops(fmt, &t->cfg, t);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ops);
 	t->ops = ops;
+	if (t->shadow) {
+		struct iopgtable_test_geometry g;
+
+		iopgtable_test_geometry(t, &g);
+		iopgtable_test_shadow_set_root(t->shadow, g.root, g.start);
+		iopgtable_test_device_view_ok(t);
+	}
 	KUNIT_ASSERT_EQ(test,
 			register_trace_iopgtable_violation(iopgtable_test_on_violation,
 							   t), 0);
@@ -174,8 +184,14 @@ void iopgtable_test_release(struct iopgtable_test_table *t)
 	if (t->cfg.quirks & IOPGTABLE_QUIRK_NO_WARN)
 		KUNIT_EXPECT_EQ_MSG(t->test, atomic_long_read(&t->warnings), 0,
 				    "WARNed despite IOPGTABLE_QUIRK_NO_WARN");
+	iopgtable_test_device_view_ok(t);
 	iopgtable_free_ops(t->ops);
 	t->ops = NULL;
+	/* Every table was unmapped for DMA before it was freed. */
+	if (t->shadow)
+		KUNIT_EXPECT_EQ_MSG(t->test, iopgtable_test_shadow_nr(t->shadow),
+				    t->shadow_before,
+				    "tables left mapped for DMA");
 	if (t->probed) {
 		unregister_trace_iopgtable_violation(iopgtable_test_on_violation,
 						     t);
@@ -232,6 +248,8 @@ void iopgtable_test_expect_mapped(struct iopgtable_test_table *t, u64 iova,
 		phys_addr_t got = t->ops->iova_to_phys(t->ops, at);
 		phys_addr_t got_in = t->ops->iova_to_phys(t->ops, in);
 
+		if (!iopgtable_test_device_walk_ok(t, at))
+			return;
 		if (walked != want || walked_in != want + step / 2 + 8 ||
 		    got != want || got_in != want + step / 2 + 8) {
 			KUNIT_FAIL(t->test,
@@ -252,6 +270,8 @@ void iopgtable_test_expect_unmapped(struct iopgtable_test_table *t, u64 iova,
 		u64 walked = iopgtable_test_translate(t, iova + off);
 		phys_addr_t got = t->ops->iova_to_phys(t->ops, iova + off);
 
+		if (!iopgtable_test_device_walk_ok(t, iova + off))
+			return;
 		if (walked || got) {
 			KUNIT_FAIL(t->test,
 				   "IOVA %#llx: walks to %#llx, iova_to_phys %pa, wanted nothing",
@@ -265,39 +285,59 @@ void iopgtable_test_expect_unmapped(struct iopgtable_test_table *t, u64 iova,
 #define TEST_PTE_TYPE		GENMASK_ULL(1, 0)
 #define TEST_PTE_OA		GENMASK_ULL(47, 12)
 
-u64 iopgtable_test_walk(struct iopgtable_test_table *t, u64 iova,
-			struct iopgtable_test_walk *walk)
+void iopgtable_test_geometry(struct iopgtable_test_table *t,
+			     struct iopgtable_test_geometry *g)
+{
+	unsigned int va_bits;
+	int levels;
+
+	g->granule_lg2 = __ffs(t->cfg.pgsize_bitmap);
+	g->bits = g->granule_lg2 - 3;
+	va_bits = t->cfg.ias - g->granule_lg2;
+	levels = DIV_ROUND_UP(va_bits, g->bits);
+	g->start = 4 - levels;
+	g->root_bits = va_bits - g->bits * (levels - 1);
+	g->ttbr1 = t->cfg.quirks & IOPGTABLE_QUIRK_ARM_TTBR1;
+	if (t->fmt == IOPGTABLE_ARM_MALI_LPAE) {
+		g->root = t->cfg.arm_mali_lpae.transtab & ~GENMASK_ULL(5, 0);
+		/* Mali's walk always starts at level 0. */
+		if (g->start > 0) {
+			g->start = 0;
+			g->root_bits = 0;
+		}
+	} else {
+		g->root = t->cfg.arm_lpae_s1.ttbr;
+	}
+	g->root_size = sizeof(u64) << g->root_bits;
+}
+
+static u64 test_walk(struct iopgtable_test_table *t, u64 iova,
+		     struct iopgtable_test_walk *walk, bool device)
 {
 	bool mali = t->fmt == IOPGTABLE_ARM_MALI_LPAE;
-	unsigned int granule_lg2 = __ffs(t->cfg.pgsize_bitmap);
-	unsigned int bits = granule_lg2 - 3;
-	unsigned int va_bits = t->cfg.ias - granule_lg2;
-	int levels = DIV_ROUND_UP(va_bits, bits);
-	int start = 4 - levels;
-	unsigned int root_bits = va_bits - bits * (levels - 1);
-	u64 root, *table;
+	struct iopgtable_test_geometry g;
+	phys_addr_t table;
 	int lvl;
 
 	memset(walk, 0, sizeof(*walk));
-	if (mali) {
-		root = t->cfg.arm_mali_lpae.transtab & ~GENMASK_ULL(5, 0);
-		if (start > 0) {
-			start = 0;
-			root_bits = 0;
-		}
-	} else {
-		root = t->cfg.arm_lpae_s1.ttbr;
-	}
-	table = phys_to_virt(root);
+	iopgtable_test_geometry(t, &g);
+	table = g.root;
 
-	for (lvl = start; lvl < 4; lvl++) {
-		unsigned int shift = granule_lg2 + (3 - lvl) * bits;
-		unsigned int ibits = lvl == start ? root_bits : bits;
-		u64 pte = table[(iova >> shift) & (BIT_ULL(ibits) - 1)];
-		unsigned int type = FIELD_GET(TEST_PTE_TYPE, pte);
+	for (lvl = g.start; lvl < 4; lvl++) {
+		unsigned int shift = g.granule_lg2 + (3 - lvl) * g.bits;
+		unsigned int ibits = lvl == g.start ? g.root_bits : g.bits;
+		phys_addr_t at = table +
+			((iova >> shift) & (BIT_ULL(ibits) - 1)) * sizeof(u64);
+		unsigned int type;
+		u64 pte;
 
 		walk->levels++;
 		walk->level = lvl;
+		if (!iopgtable_test_read_pte(t, device, at, &pte)) {
+			walk->unreadable = true;
+			return 0;
+		}
+		type = FIELD_GET(TEST_PTE_TYPE, pte);
 		if (!(pte & 1))
 			return 0;
 		if (lvl == 3 || type == 1) {
@@ -308,9 +348,45 @@ u64 iopgtable_test_walk(struct iopgtable_test_table *t, u64 iova,
 			return pte;
 		}
 		walk->table_ptes[lvl] = pte;
-		table = phys_to_virt(pte & TEST_PTE_OA);
+		table = pte & TEST_PTE_OA;
 	}
 	return 0;
+}
+
+u64 iopgtable_test_walk(struct iopgtable_test_table *t, u64 iova,
+			struct iopgtable_test_walk *walk)
+{
+	return test_walk(t, iova, walk, false);
+}
+
+bool iopgtable_test_device_walk_ok(struct iopgtable_test_table *t, u64 iova)
+{
+	const u64 sw = GENMASK_ULL(58, 55);
+	struct iopgtable_test_walk cpu, dev;
+	u64 differ = 0;
+	unsigned int i;
+
+	if (!t->shadow)
+		return true;
+	test_walk(t, iova, &cpu, false);
+	test_walk(t, iova, &dev, true);
+	if (dev.unreadable) {
+		KUNIT_FAIL(t->test,
+			   "the walker's view: IOVA %#llx, level %d: table not mapped for DMA",
+			   iova, dev.level);
+		return false;
+	}
+	/* The walker ignores the software bits, which need no sync. */
+	for (i = 0; i < ARRAY_SIZE(cpu.table_ptes); i++)
+		differ |= (cpu.table_ptes[i] ^ dev.table_ptes[i]) & ~sw;
+	if (differ || cpu.level != dev.level || cpu.levels != dev.levels ||
+	    (cpu.pte ^ dev.pte) & ~sw) {
+		KUNIT_FAIL(t->test,
+			   "the walker's view: IOVA %#llx walks to level %d entry %#llx in memory, to level %d entry %#llx as the walker reads it",
+			   iova, cpu.level, cpu.pte, dev.level, dev.pte);
+		return false;
+	}
+	return true;
 }
 
 struct iopgtable_test_extent *

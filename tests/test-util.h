@@ -16,6 +16,7 @@
 #include "iopgtable-internal.h"
 
 struct iopgtable_test_syncs;
+struct iopgtable_test_shadow;
 
 /**
  * struct iopgtable_test_table - a table under test
@@ -42,6 +43,9 @@ struct iopgtable_test_syncs;
  *	(which WARN whatever the quirks say).
  * @dma_syncs: the table's iopgtable_dma_sync events.
  * @syncs: where to log those events, or NULL.
+ * @shadow: what a non-coherent walker reads, where cfg.iommu_dev is an
+ *	iopgtable_test_shadow_device(); else NULL.
+ * @shadow_before: buffers mapped to that device before the table was made.
  * @probed: the tracepoint probes that count them are registered.
  */
 struct iopgtable_test_table {
@@ -66,6 +70,8 @@ struct iopgtable_test_table {
 	atomic_long_t overlaps;
 	atomic_long_t dma_syncs;
 	struct iopgtable_test_syncs *syncs;
+	struct iopgtable_test_shadow *shadow;
+	unsigned long shadow_before;
 	bool probed;
 };
 
@@ -139,13 +145,39 @@ iopgtable_test_violations(struct iopgtable_test_table *t)
  * @level: its level (0 to 3).
  * @levels: how many levels the walk crossed, the root's included.
  * @table_ptes: the raw table entries crossed on the way, root first.
+ * @unreadable: the walk ended at a table the walker cannot read (one not
+ *	mapped for a non-coherent walker's DMA).
  */
 struct iopgtable_test_walk {
 	u64 pte;
 	int level;
 	int levels;
 	u64 table_ptes[4];
+	bool unreadable;
 };
+
+/**
+ * struct iopgtable_test_geometry - the walk's shape, by the architecture
+ * @granule_lg2: log2 of the granule.
+ * @bits: index bits of a table below the root.
+ * @start: the root's level.
+ * @root_bits: index bits of the root.
+ * @root: the root's physical address, from the root register.
+ * @root_size: the root's bytes.
+ * @ttbr1: the table translates the top of the address space.
+ */
+struct iopgtable_test_geometry {
+	unsigned int granule_lg2;
+	unsigned int bits;
+	int start;
+	unsigned int root_bits;
+	phys_addr_t root;
+	size_t root_size;
+	bool ttbr1;
+};
+
+void iopgtable_test_geometry(struct iopgtable_test_table *t,
+			     struct iopgtable_test_geometry *g);
 
 /*
  * Walk the table's LPAE tree for @iova from the root register (ttbr or
@@ -288,5 +320,39 @@ void iopgtable_test_count_violations(struct kunit *test,
  * non-coherent walker. Skips the test in a kernel without the DMA API.
  */
 struct device *iopgtable_test_dma_device(struct kunit *test, const char *name);
+
+/*
+ * A device for a non-coherent walker that keeps its own copy of what is
+ * mapped to it, updated only by the DMA API (tests/test-dma.c): give it as
+ * cfg.iommu_dev and iopgtable_test_new() checks the walker's view of the
+ * table. Skips the test where the kernel has no per-device DMA ops.
+ */
+struct device *iopgtable_test_shadow_device(struct kunit *test,
+					    const char *name);
+/* @dev's copy if it is such a device, else NULL. */
+struct iopgtable_test_shadow *iopgtable_test_shadow_of(struct device *dev);
+/* The table at @root is the root of a walk starting at @level. */
+void iopgtable_test_shadow_set_root(struct iopgtable_test_shadow *sh,
+				    phys_addr_t root, int level);
+/* Buffers mapped to the device now. */
+unsigned long iopgtable_test_shadow_nr(struct iopgtable_test_shadow *sh);
+
+/*
+ * Read the entry at @pa as the CPU (@device false) or the table's
+ * non-coherent walker (true) sees it; false where the walker cannot.
+ */
+bool iopgtable_test_read_pte(struct iopgtable_test_table *t, bool device,
+			     phys_addr_t pa, u64 *pte);
+
+/*
+ * With a device view: every table the walker can reach from the root
+ * register, read through the device's copy, must equal memory, and every
+ * DMA use since the last check must have been right. Fails the test and
+ * returns false where not. True at once without a device view.
+ */
+bool iopgtable_test_device_view_ok(struct iopgtable_test_table *t);
+
+/* With a device view: the walks of @iova in memory and in the copy agree. */
+bool iopgtable_test_device_walk_ok(struct iopgtable_test_table *t, u64 iova);
 
 #endif /* _IOPGTABLE_TEST_UTIL_H */
