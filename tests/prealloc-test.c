@@ -47,6 +47,7 @@ MODULE_PARM_DESC(prealloc_seed, "seed of the iopgtable_prealloc rounds");
 #define PA_PTE_SW_SYNC		BIT_ULL(55)
 #define PA_PTE_NSTABLE		BIT_ULL(63)
 /* What io-pgtable-arm's iopte_prot() carries over when it splits a block */
+#define PA_PTE_SW		GENMASK_ULL(58, 55)	/* software bits */
 #define PA_PTE_PROT		(GENMASK_ULL(11, 2) | BIT_ULL(51) | \
 				 GENMASK_ULL(54, 53))
 
@@ -209,7 +210,9 @@ static void pa_expect_split_leaf(struct iopgtable_test_table *t, u64 iova,
 
 		if (t->cfg.quirks & IOPGTABLE_QUIRK_ARM_NS)
 			want_attrs |= PA_PTE_NSTABLE;
-		KUNIT_EXPECT_EQ_MSG(t->test, w.table_ptes[lvl] & ~PA_PTE_OA,
+		/* LPAE_PTE_SW_SYNC, for a non-coherent walker, aside. */
+		KUNIT_EXPECT_EQ_MSG(t->test,
+				    w.table_ptes[lvl] & ~(PA_PTE_OA | PA_PTE_SW),
 				    want_attrs, "table entry for IOVA %#llx, level %d",
 				    iova, lvl);
 	}
@@ -883,8 +886,11 @@ static void pa_split_vs_io_pgtable_arm(struct kunit *test)
 		.pgsize_bitmap = c->sizes,
 		.ias = v->ours->cfg.ias,
 		.oas = v->ours->cfg.oas,
-		.coherent_walk = true,
-		.iommu_dev = kunit_device_register(test, "iopgtable-prealloc-vs"),
+		/* Non-coherent as ours is: LPAE_PTE_SW_SYNC is compared too. */
+		.coherent_walk = !c->noncoherent,
+		.iommu_dev = c->noncoherent ?
+			iopgtable_test_dma_device(test, "iopgtable-prealloc-vs") :
+			kunit_device_register(test, "iopgtable-prealloc-vs"),
 		.alloc = iopgtable_test_alloc,
 		.free = iopgtable_test_free,
 	};

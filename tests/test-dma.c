@@ -294,10 +294,14 @@ static void shadow_free(void *data)
 struct device *iopgtable_test_shadow_device(struct kunit *test,
 					    const char *name)
 {
+	static atomic_t seq = ATOMIC_INIT(0);
 	struct iopgtable_test_shadow *sh;
 	struct device *dev;
+	char unique[64];
 
-	dev = kunit_device_register(test, name);
+	/* A case may need more than one: names must differ. */
+	snprintf(unique, sizeof(unique), "%s-%d", name, atomic_inc_return(&seq));
+	dev = kunit_device_register(test, unique);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
 	sh = kzalloc(sizeof(*sh), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, sh);
