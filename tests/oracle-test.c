@@ -10,10 +10,17 @@
  * return value and every *mapped is checked exactly where the contract
  * fixes it; after every step iova_to_phys() is checked against the model
  * at sampled addresses, so a step that changed what it should not is
- * caught. Deterministic by the oracle_seed module parameter, printed.
+ * caught. Each row's window of four spans of the largest page straddles a
+ * table boundary (level 0 or 1 where the address space has one), for ias
+ * from 32 bits up, in both halves of the address space (TTBR0 and TTBR1)
+ * and, for a non-coherent walker, with the walker's own view of the tables
+ * (tests/test-dma.c) walked at every checked address and compared whole
+ * every ORACLE_VIEW_EVERY steps. Deterministic by the oracle_seed module
+ * parameter, printed.
  */
 
 #include <kunit/test.h>
+#include <linux/ktime.h>
 #include <linux/math64.h>
 #include <linux/moduleparam.h>
 #include <linux/prandom.h>
@@ -28,24 +35,66 @@ MODULE_PARM_DESC(oracle_seed, "seed of the iopgtable_oracle operations");
 #define ORACLE_STEPS		20000	/* operations per row */
 #define ORACLE_MAX_EXTENTS	256
 #define ORACLE_PROBES		12
+#define ORACLE_VIEW_EVERY	16	/* steps between whole-tree comparisons */
 
+/**
+ * struct oracle_case - one row
+ * @fmt: the format.
+ * @sizes: its page sizes.
+ * @ias: input address bits.
+ * @oas: output address bits.
+ * @boundary_lg2: the window is centred on 2^@boundary_lg2 (from the bottom
+ *	of the half the table translates).
+ * @ttbr1: IOPGTABLE_QUIRK_ARM_TTBR1: the top of the address space.
+ * @noncoherent: a non-coherent walker, with its view checked.
+ */
 struct oracle_case {
-	const char *desc;
 	enum iopgtable_fmt fmt;
 	unsigned long sizes;
+	unsigned int ias;
 	unsigned int oas;
+	unsigned int boundary_lg2;
+	bool ttbr1;
+	bool noncoherent;
 };
 
+#define ORACLE_S1	IOPGTABLE_ARM_64_LPAE_S1
+#define ORACLE_MALI	IOPGTABLE_ARM_MALI_LPAE
+#define ORACLE_4K	(SZ_4K | SZ_2M | SZ_1G)
+#define ORACLE_16K	(SZ_16K | SZ_32M)
+#define ORACLE_64K	(SZ_64K | SZ_512M)
+
 static const struct oracle_case oracle_cases[] = {
-	{ "arm_64_lpae_s1 4K", IOPGTABLE_ARM_64_LPAE_S1, SZ_4K | SZ_2M | SZ_1G, 48 },
-	{ "arm_64_lpae_s1 16K", IOPGTABLE_ARM_64_LPAE_S1, SZ_16K | SZ_32M, 44 },
-	{ "arm_64_lpae_s1 64K", IOPGTABLE_ARM_64_LPAE_S1, SZ_64K | SZ_512M, 48 },
-	{ "mali_lpae 4K", IOPGTABLE_ARM_MALI_LPAE, SZ_4K | SZ_2M | SZ_1G, 40 },
+	/* 4K: level 0 spans 512G, level 1 1G */
+	{ ORACLE_S1, ORACLE_4K, 48, 48, 39 },
+	{ ORACLE_S1, ORACLE_4K, 48, 48, 30, .noncoherent = true },
+	{ ORACLE_S1, ORACLE_4K, 32, 40, 31 },
+	{ ORACLE_S1, ORACLE_4K, 40, 44, 39, .ttbr1 = true,
+	  .noncoherent = true },
+	{ ORACLE_S1, ORACLE_4K, 39, 48, 33, .ttbr1 = true },
+	/* 16K: level 0 spans 128T, level 1 64G */
+	{ ORACLE_S1, ORACLE_16K, 48, 44, 47, .noncoherent = true },
+	{ ORACLE_S1, ORACLE_16K, 36, 44, 35 },
+	{ ORACLE_S1, ORACLE_16K, 47, 48, 36, .ttbr1 = true },
+	/* 64K: level 1 spans 4T */
+	{ ORACLE_S1, ORACLE_64K, 48, 48, 42 },
+	{ ORACLE_S1, ORACLE_64K, 42, 48, 41, .ttbr1 = true,
+	  .noncoherent = true },
+	/* Mali: the walk starts at level 0 whatever the ias */
+	{ ORACLE_MALI, ORACLE_4K, 48, 40, 39 },
+	{ ORACLE_MALI, ORACLE_4K, 33, 40, 32, .noncoherent = true },
+	{ ORACLE_MALI, ORACLE_4K, 40, 40, 30 },
 };
 
 static void oracle_case_desc(const struct oracle_case *c, char *desc)
 {
-	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
+	unsigned long granule = c->sizes & -c->sizes;
+
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s %luK ias %u, at 2^%u%s%s",
+		 c->fmt == ORACLE_MALI ? "mali_lpae" : "arm_64_lpae_s1",
+		 granule / SZ_1K, c->ias, c->boundary_lg2,
+		 c->ttbr1 ? " TTBR1" : "",
+		 c->noncoherent ? " non-coherent" : "");
 }
 
 KUNIT_ARRAY_PARAM(oracle, oracle_cases, oracle_case_desc);
@@ -60,13 +109,20 @@ struct oracle_run {
 	u64 window;
 	u64 window_size;
 	u64 phys_size;
-	u64 iova_limit;		/* 2^ias */
+	unsigned int ias;
+	u64 iova_base;		/* the lowest IOVA translated */
+	u64 iova_limit;		/* the highest, plus 1 (0 with TTBR1) */
+	u64 touched;		/* the last step's range, to walk */
+	u64 touched_size;
 	struct iopgtable_test_extent ext[ORACLE_MAX_EXTENTS];
 	struct iopgtable_test_extents model;
 	unsigned long counts[8];	/* steps of each kind */
 	unsigned long violations;	/* contract violations made */
 	unsigned long steps;		/* operations run */
 	unsigned long probes;		/* iova_to_phys() checks */
+	unsigned long oom;		/* steps whose map ran out of tables */
+	unsigned long oom_prefix;	/* ... having mapped a prefix */
+	unsigned long spans_cleared;	/* whole spans unmapped, holes and all */
 	bool failed;
 };
 
@@ -78,6 +134,7 @@ enum oracle_step {
 	ORACLE_HELPER,
 	ORACLE_BAD_ARGS,
 	ORACLE_ENOMEM,
+	ORACLE_UNMAP_SPAN,
 	ORACLE_NUM_STEPS,
 };
 
@@ -112,6 +169,13 @@ static void oracle_add(struct oracle_run *r, u64 iova, u64 paddr, u64 size,
 								  whole });
 }
 
+/* The range the step changed (or should not have), walked after it. */
+static void oracle_touch(struct oracle_run *r, u64 iova, u64 size)
+{
+	r->touched = iova;
+	r->touched_size = size;
+}
+
 static phys_addr_t oracle_expect(struct oracle_run *r, u64 iova)
 {
 	struct iopgtable_test_extent *e = iopgtable_test_extent_find(&r->model, iova);
@@ -125,6 +189,8 @@ static void oracle_probe(struct oracle_run *r, u64 iova, const char *why)
 	phys_addr_t got = r->ops->iova_to_phys(r->ops, iova);
 
 	r->probes++;
+	if (!iopgtable_test_device_walk_ok(r->t, iova))
+		r->failed = true;
 	if (got != want && !r->failed) {
 		KUNIT_FAIL(r->test, "%s: iova_to_phys(%#llx) = %pa, model says %pa",
 			   why, iova, &got, &want);
@@ -132,10 +198,43 @@ static void oracle_probe(struct oracle_run *r, u64 iova, const char *why)
 	}
 }
 
-/* Sampled translations: inside mappings, next to them, anywhere. */
+/*
+ * @iova must translate to @want (0: to nothing) by iova_to_phys(), the
+ * test's walker and, with a non-coherent walker, through its view.
+ */
+static void oracle_expect_at(struct oracle_run *r, u64 iova, u64 want)
+{
+	phys_addr_t got = r->ops->iova_to_phys(r->ops, iova);
+	u64 walked = iopgtable_test_translate(r->t, iova);
+
+	if (!iopgtable_test_device_walk_ok(r->t, iova))
+		r->failed = true;
+	if ((got != want || walked != want) && !r->failed) {
+		KUNIT_FAIL(r->test,
+			   "IOVA %#llx: iova_to_phys %pa, walks to %#llx, wanted %#llx",
+			   iova, &got, walked, want);
+		r->failed = true;
+	}
+}
+
+/*
+ * Sampled translations: inside mappings, next to them, anywhere; the last
+ * step's range at both ends; with a non-coherent walker, its whole view
+ * every ORACLE_VIEW_EVERY steps.
+ */
 static void oracle_check(struct oracle_run *r, const char *why)
 {
+	u64 granule = BIT_ULL(r->granule_lg2);
 	unsigned int i;
+
+	if (r->touched_size) {
+		oracle_probe(r, r->touched, why);
+		oracle_probe(r, r->touched + r->touched_size - granule, why);
+		r->touched_size = 0;
+	}
+	if (r->t->shadow && !(r->steps % ORACLE_VIEW_EVERY) &&
+	    !iopgtable_test_device_view_ok(r->t))
+		r->failed = true;
 
 	for (i = 0; i < ORACLE_PROBES; i++) {
 		u64 iova;
@@ -200,6 +299,7 @@ static bool oracle_step_map(struct oracle_run *r)
 	KUNIT_EXPECT_EQ(r->test, ret, 0);
 	KUNIT_EXPECT_EQ(r->test, mapped, count * pgsize);
 	oracle_add(r, iova, paddr, mapped, lg2, false);
+	oracle_touch(r, iova, count * pgsize);
 	r->counts[ORACLE_MAP]++;
 	return true;
 }
@@ -240,6 +340,7 @@ static bool oracle_step_map_over(struct oracle_run *r)
 			    "map %#llx, %zu x %#llx over a mapping", iova, count,
 			    pgsize);
 	oracle_add(r, iova, paddr, mapped, lg2, false);
+	oracle_touch(r, iova, count * pgsize);
 	r->counts[ORACLE_MAP_OVER]++;
 	r->violations++;
 	return true;
@@ -283,6 +384,7 @@ static bool oracle_step_unmap(struct oracle_run *r)
 	KUNIT_EXPECT_EQ_MSG(r->test, got, end - iova, "unmap %#llx + %#llx",
 			    iova, end - iova);
 	iopgtable_test_extents_remove(r->test, &r->model, iova, end - iova);
+	oracle_touch(r, iova, end - iova);
 	r->counts[ORACLE_UNMAP]++;
 	return true;
 }
@@ -343,6 +445,7 @@ static bool oracle_step_unmap_violation(struct oracle_run *r)
 	KUNIT_EXPECT_EQ_MSG(r->test, got, want, "illegal unmap %#llx + %#llx",
 			    iova, size);
 	iopgtable_test_extents_remove(r->test, &r->model, iova, want);
+	oracle_touch(r, iova, size);
 	r->counts[ORACLE_UNMAP_VIOLATION]++;
 	r->violations++;
 	return true;
@@ -389,6 +492,7 @@ static bool oracle_step_helper(struct oracle_run *r)
 		if (!ret)
 			oracle_add(r, iova, paddr, size, r->granule_lg2, true);
 	}
+	oracle_touch(r, iova, size);
 	r->counts[ORACLE_HELPER]++;
 	return true;
 }
@@ -418,8 +522,12 @@ static bool oracle_step_bad_args(struct oracle_run *r)
 		want = -EINVAL;
 		break;
 	case 3:
-		ret = r->ops->map_pages(r->ops, r->iova_limit - granule, 0,
-					granule, 2, 1, GFP_KERNEL, &mapped);
+		/* Past the top; below the bottom with TTBR1, or past 2^64. */
+		iova = r->iova_limit - granule;
+		if (r->iova_base && oracle_rand(r, 2))
+			iova = r->iova_base - granule;
+		ret = r->ops->map_pages(r->ops, iova, 0, granule, 2, 1,
+					GFP_KERNEL, &mapped);
 		want = -ERANGE;
 		break;
 	case 4:
@@ -450,7 +558,8 @@ static bool oracle_step_enomem(struct oracle_run *r)
 {
 	unsigned int lg2 = oracle_random_lg2(r);
 	size_t count = oracle_count(r, lg2), mapped;
-	u64 pgsize = BIT_ULL(lg2), iova, paddr;
+	u64 pgsize = BIT_ULL(lg2), granule = BIT_ULL(r->granule_lg2);
+	u64 iova, paddr, off;
 	bool helper = oracle_rand(r, 2);
 	int ret;
 
@@ -472,18 +581,150 @@ static bool oracle_step_enomem(struct oracle_run *r)
 	if (ret) {
 		KUNIT_EXPECT_EQ(r->test, ret, -ENOMEM);
 		KUNIT_EXPECT_LT(r->test, mapped, count * pgsize);
+		r->oom++;
+		r->oom_prefix += mapped != 0;
 	} else {
 		KUNIT_EXPECT_EQ(r->test, mapped, count * pgsize);
 	}
-	/* The prefix exactly as asked, the rest as it was: unmapped. */
-	iopgtable_test_expect_mapped(r->t, iova, paddr, mapped);
-	iopgtable_test_expect_unmapped(r->t, iova + mapped,
-				       count * pgsize - mapped);
+	/*
+	 * The prefix exactly as asked, the rest as it was: unmapped. Checked
+	 * at both ends of every page (a 1G page holds 2^18 granules).
+	 */
+	for (off = 0; off < count * pgsize; off += pgsize) {
+		u64 last = off + pgsize - granule;
+
+		oracle_expect_at(r, iova + off, off < mapped ? paddr + off : 0);
+		oracle_expect_at(r, iova + last, off < mapped ? paddr + last : 0);
+	}
 	if (helper)
 		oracle_add(r, iova, paddr, mapped, r->granule_lg2, true);
 	else
 		oracle_add(r, iova, paddr, mapped, lg2, false);
+	oracle_touch(r, iova, count * pgsize);
 	r->counts[ORACLE_ENOMEM]++;
+	return true;
+}
+
+/*
+ * The largest span of an entry above the last level that starts at @pos
+ * and ends by @end, or 0.
+ */
+static u64 oracle_whole_span(struct oracle_run *r, u64 pos, u64 end)
+{
+	unsigned int bits = r->granule_lg2 - 3;
+	u64 span = BIT_ULL(r->granule_lg2 + bits), best = 0;
+
+	for (; span && ilog2(span) < r->ias; span <<= bits) {
+		if ((pos & (span - 1)) || span > end - pos)
+			break;
+		best = span;
+	}
+	return best;
+}
+
+/*
+ * What unmapping [@iova, @iova + @size) returns by the unmap contract: each
+ * span of an entry above the last level that the range covers whole is
+ * cleared, whatever it holds; elsewhere the run goes on page by page and
+ * stops at a hole, or at a page that the start lands inside or that
+ * crosses the end. The page sizes of a range helper's mapping are the
+ * library's: one that the range does not hold whole sets *@unknown (the
+ * step is not made); inside one held whole no page can stop the run.
+ */
+static u64 oracle_unmap_expect(struct oracle_run *r, u64 iova, u64 size,
+			       unsigned int *spans, bool *unknown)
+{
+	u64 granule = BIT_ULL(r->granule_lg2), pos = iova, end = iova + size;
+	unsigned int i;
+
+	*spans = 0;
+	*unknown = false;
+	for (i = 0; i < r->model.n; i++) {
+		struct iopgtable_test_extent *x = &r->model.ext[i];
+
+		if (x->whole && x->iova < end && x->iova + x->size > iova &&
+		    (x->iova < iova || x->iova + x->size > end)) {
+			*unknown = true;
+			return 0;
+		}
+	}
+	while (pos < end) {
+		struct iopgtable_test_extent *e = iopgtable_test_extent_find(&r->model, pos);
+		u64 span, pgsize = e ? BIT_ULL(e->pgsize_lg2) : 0;
+
+		/* A block is a leaf: no smaller span inside it is an entry. */
+		if (e && !e->whole &&
+		    (((pos - e->iova) & (pgsize - 1)) || pgsize > end - pos))
+			break;
+		span = oracle_whole_span(r, pos, end);
+		if (span) {
+			(*spans)++;
+			pos += span;
+			continue;
+		}
+		if (!e)
+			break;	/* a hole outside any span covered whole */
+		pos += e->whole ? granule : pgsize;
+	}
+	return pos - iova;
+}
+
+/*
+ * Unmap ranges that cover whole table spans, holes and partly mapped spans
+ * among them, often with pages before or after: the exact return, every
+ * span covered whole cleared, and a violation reported where the run stops
+ * short.
+ */
+static bool oracle_step_unmap_span(struct oracle_run *r)
+{
+	u64 granule = BIT_ULL(r->granule_lg2), span, iova, size, want, got;
+	unsigned int bits = r->granule_lg2 - 3, levels, spans;
+	bool unknown;
+
+	/* One of the spans of levels 0 to 2 that fit half the window. */
+	for (levels = 0, span = BIT_ULL(r->granule_lg2 + bits);
+	     levels < 3 && ilog2(span) < r->ias && span <= r->window_size / 2;
+	     span <<= bits)
+		levels++;
+	if (!levels)
+		return false;
+	span = BIT_ULL(r->granule_lg2 + bits * (1 + oracle_rand(r, levels)));
+
+	if (r->model.n && oracle_rand(r, 4)) {
+		struct iopgtable_test_extent *e = &r->model.ext[oracle_rand(r, r->model.n)];
+
+		iova = round_down(e->iova + oracle_rand(r, e->size), span);
+	} else {
+		iova = r->window + oracle_rand(r, div64_u64(r->window_size, span)) * span;
+	}
+	size = span * (1 + oracle_rand(r, 2));
+	if (!oracle_rand(r, 3))
+		size += granule * (1 + oracle_rand(r, 8));
+	if (!oracle_rand(r, 3) && iova - r->window >= 8 * granule) {
+		u64 before = granule * (1 + oracle_rand(r, 8));
+
+		iova -= before;
+		size += before;
+	}
+	if (iova < r->window || size > r->window + r->window_size - iova)
+		return false;
+	want = oracle_unmap_expect(r, iova, size, &spans, &unknown);
+	if (unknown)
+		return false;
+
+	if (oracle_rand(r, 2))
+		got = iopgtable_unmap(r->ops, iova, size, NULL);
+	else
+		got = r->ops->unmap_pages(r->ops, iova, granule,
+					  div64_u64(size, granule), NULL);
+	KUNIT_EXPECT_EQ_MSG(r->test, got, want, "unmap %#llx + %#llx",
+			    iova, size);
+	if (want < size)
+		r->violations++;
+	iopgtable_test_extents_remove(r->test, &r->model, iova, want);
+	oracle_touch(r, iova, size);
+	r->spans_cleared += spans;
+	r->counts[ORACLE_UNMAP_SPAN]++;
 	return true;
 }
 
@@ -493,7 +734,7 @@ static void oracle_run_steps(struct oracle_run *r)
 	unsigned int draws;
 
 	for (draws = 0; r->steps < ORACLE_STEPS && !r->failed; draws++) {
-		u64 k = oracle_rand(r, 16);
+		u64 k = oracle_rand(r, 18);
 		bool ran;
 
 		KUNIT_ASSERT_LT(r->test, draws, 10 * ORACLE_STEPS);
@@ -509,8 +750,10 @@ static void oracle_run_steps(struct oracle_run *r)
 			ran = oracle_step_helper(r);
 		else if (k < 14)
 			ran = oracle_step_bad_args(r);
-		else
+		else if (k < 16)
 			ran = oracle_step_enomem(r);
+		else
+			ran = oracle_step_unmap_span(r);
 		if (!ran)
 			continue;
 		r->steps++;
@@ -525,6 +768,7 @@ static void oracle_test(struct kunit *test)
 	const struct oracle_case *c = test->param_value;
 	struct iopgtable_cfg cfg = iopgtable_test_cfg(c->fmt);
 	struct oracle_run *r;
+	ktime_t t0;
 	u64 top;
 
 	r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
@@ -535,19 +779,34 @@ static void oracle_test(struct kunit *test)
 	prandom_seed_state(&r->rnd, oracle_seed + (c - oracle_cases));
 
 	cfg.pgsize_bitmap = c->sizes;
+	cfg.ias = c->ias;
 	cfg.oas = c->oas;
+	if (c->ttbr1)
+		cfg.quirks |= IOPGTABLE_QUIRK_ARM_TTBR1;
+	if (c->noncoherent) {
+		cfg.iommu_dev = iopgtable_test_shadow_device(test, "iopgtable-oracle");
+		cfg.coherent_walk = false;
+	}
 	r->t = iopgtable_test_new(test, c->fmt, &cfg);
 	r->ops = r->t->ops;
 	r->sizes = r->t->cfg.pgsize_bitmap;
 	KUNIT_ASSERT_EQ(test, r->sizes, c->sizes);
 	r->granule_lg2 = __ffs(r->sizes);
-	r->iova_limit = BIT_ULL(cfg.ias);
+	r->ias = c->ias;
+	r->iova_base = c->ttbr1 ? ~0ULL << c->ias : 0;
+	r->iova_limit = r->iova_base + BIT_ULL(c->ias);
 	r->phys_size = BIT_ULL(c->oas);
 	top = BIT_ULL(__fls(r->sizes));
-	r->window_size = 2 * top;
-	r->window = oracle_rand(r, div64_u64(r->iova_limit, r->window_size) - 1) *
-		    r->window_size;
+	r->window_size = 4 * top;
+	/* Centred on the boundary, inside the address space, below 2^64. */
+	r->window = BIT_ULL(c->boundary_lg2) -
+		    min(r->window_size / 2, BIT_ULL(c->boundary_lg2));
+	KUNIT_ASSERT_LE(test, r->window + r->window_size, BIT_ULL(c->ias));
+	KUNIT_ASSERT_TRUE(test, !c->ttbr1 ||
+			  r->window + r->window_size < BIT_ULL(c->ias));
+	r->window += r->iova_base;
 
+	t0 = ktime_get();
 	oracle_run_steps(r);
 
 	/* Unmap what is left, then nothing translates. */
@@ -559,15 +818,24 @@ static void oracle_test(struct kunit *test)
 		iopgtable_test_extents_remove(r->test, &r->model, e.iova, e.size);
 	}
 	oracle_check(r, "at the end");
+	iopgtable_test_device_view_ok(r->t);
 	/* Each violation was counted once, with no WARN (NO_WARN quirk). */
 	KUNIT_EXPECT_EQ(test, iopgtable_test_violations(r->t), r->violations);
 	kunit_info(test,
-		   "seed %#lx: %lu operations (%lu maps, %lu over mappings, %lu unmaps, %lu unmap violations, %lu range helpers, %lu bad arguments, %lu failing allocations), %lu translations checked",
+		   "seed %#lx: %lu operations (%lu maps, %lu over mappings, %lu unmaps, %lu unmap violations, %lu range helpers, %lu bad arguments, %lu failing allocations, %lu unmaps of whole spans), %lu translations checked",
 		   oracle_seed, r->steps, r->counts[ORACLE_MAP],
 		   r->counts[ORACLE_MAP_OVER], r->counts[ORACLE_UNMAP],
 		   r->counts[ORACLE_UNMAP_VIOLATION], r->counts[ORACLE_HELPER],
 		   r->counts[ORACLE_BAD_ARGS], r->counts[ORACLE_ENOMEM],
-		   r->probes);
+		   r->counts[ORACLE_UNMAP_SPAN], r->probes);
+	kunit_info(test,
+		   "maps that ran out of tables: %lu, %lu of them after a prefix; spans cleared whole: %lu; %lld ms",
+		   r->oom, r->oom_prefix, r->spans_cleared,
+		   ktime_ms_delta(ktime_get(), t0));
+	/* The row reached what it is for. */
+	KUNIT_EXPECT_GT(test, r->oom, 0);
+	KUNIT_EXPECT_GT(test, r->oom_prefix, 0);
+	KUNIT_EXPECT_GT(test, r->spans_cleared, 0);
 	iopgtable_test_release(r->t);
 }
 
