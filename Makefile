@@ -14,7 +14,7 @@
 #               make modules-all  out-of-tree W=1 builds: 6.12, 6.1, arm64,
 #                                 arm32
 #               make check-driver-fit  contrib/'s driver series, applied and built
-#               make check-gpuvm  the drm_gpuvm replay, under UML with DRM
+#               make check-gpuvm  the drm_gpuvm replay alone (UML, with DRM)
 #               make bench        iopgtable beside io-pgtable-arm, timed
 #                                 (BENCH_ONLY=text: only the matching cases;
 #                                 BENCH_TRACE=n: tracepoints not compiled in)

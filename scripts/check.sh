@@ -3,7 +3,8 @@
 #
 # The test command (README, .ci/run): every lane, or the ones named.
 #
-#   uml         every iopgtable KUnit suite under UML (kunit.py)
+#   uml         every iopgtable KUnit suite under UML (kunit.py), with DRM
+#               so that iopgtable_gpuvm_replay runs among them
 #   lint        checkpatch, kernel-doc, sparse, W=1, coccicheck
 #   modules     out-of-tree W=1 builds: Debian 6.12 and 6.1 amd64, arm64,
 #               arm32 (LPAE)
@@ -13,8 +14,8 @@
 #   sanitizers  the KUnit suites under UML with KASAN and UBSAN, failing on
 #               any report
 #   driver-fit  contrib/'s Panthor and Panfrost series applied and built
-#   gpuvm       the suites under UML with DRM, iopgtable_gpuvm_replay among
-#               them; named only, not yet in the default list
+#   gpuvm       iopgtable_gpuvm_replay alone, on the uml lane's kernel;
+#               named only (the uml lane runs it)
 #   smp-stress  the KUnit suites, arm64 under QEMU with 4 CPUs, KCSAN and
 #               lockdep; also fails on any kernel report in the console
 #
@@ -27,8 +28,8 @@ set -uo pipefail
 
 lanes=("$@")
 [ ${#lanes[@]} -gt 0 ] ||
-	lanes=(uml gpuvm lint modules arm64 arm64-load arm32 sanitizers
-	       smp-stress driver-fit)
+	lanes=(uml lint modules arm64 arm64-load arm32 sanitizers smp-stress
+	       driver-fit)
 
 mkdir -p "$BUILD_DIR"
 passed=0 failed=0 skipped=0
@@ -85,8 +86,8 @@ for lane in "${lanes[@]}"; do
 	lint)		plain_lane lint "$IOPGTABLE_ROOT/scripts/lint.sh" ;;
 	modules)	plain_lane modules "$IOPGTABLE_ROOT/scripts/modules.sh" ;;
 	driver-fit)	plain_lane driver-fit "$IOPGTABLE_ROOT/scripts/driver-fit.sh" ;;
-	gpuvm)		kunit_lane kunit-gpuvm env IOPGTABLE_KUNIT_ARCH=um-gpuvm \
-				"$IOPGTABLE_ROOT/scripts/kunit.sh" 'iopgtable_gpuvm*' ;;
+	gpuvm)		kunit_lane kunit-gpuvm "$IOPGTABLE_ROOT/scripts/kunit.sh" \
+				'iopgtable_gpuvm*' ;;
 	*)		die "unknown lane $lane (uml lint modules arm64 arm64-load" \
 			"arm32 sanitizers smp-stress driver-fit gpuvm)" ;;
 	esac

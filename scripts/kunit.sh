@@ -25,10 +25,11 @@ arch=${IOPGTABLE_KUNIT_ARCH:-um}
 kunitconfigs=(--kunitconfig="$IOPGTABLE_ROOT/tests/.kunitconfig")
 arm64_args=(--arch=arm64 --cross_compile=aarch64-linux-gnu- --timeout=900)
 case $arch in
-um)	arch_args=() build=kunit-uml ;;
-um-gpuvm)
+# UML also builds DRM, so that the drm_gpuvm replay runs with the rest
+# (one kernel for both; um-gpuvm is the same build).
+um|um-gpuvm)
 	kunitconfigs+=(--kunitconfig="$IOPGTABLE_ROOT/tests/gpuvm.kunitconfig")
-	arch_args=() build=kunit-gpuvm ;;
+	arch_args=() build=kunit-uml ;;
 arm64)	apt_install gcc-aarch64-linux-gnu qemu-system-arm
 	kunitconfigs+=(--kunitconfig="$IOPGTABLE_ROOT/tests/arm64.kunitconfig")
 	arch_args=("${arm64_args[@]}")
