@@ -14,7 +14,11 @@
 
 #include "test-util.h"
 
+#include <trace/events/error_report.h>
 #include <trace/events/iopgtable.h>
+
+/* Violations the tables of iopgtable_test_new() reported WARNed, overlaps too. */
+static atomic_long_t iopgtable_test_warned = ATOMIC_LONG_INIT(0);
 
 void *iopgtable_test_alloc(void *cookie, size_t size, gfp_t gfp)
 {
@@ -93,12 +97,25 @@ static void iopgtable_test_on_violation(void *data, const void *ops, int what,
 
 	if (ops != READ_ONCE(t->ops))
 		return;
+	if (warned)
+		atomic_long_inc(&iopgtable_test_warned);
 	atomic_long_inc(&t->violations);
 	/* Overlaps WARN whatever IOPGTABLE_QUIRK_NO_WARN says. */
 	if (what == IOPGTABLE_VIOLATION_OVERLAP)
 		atomic_long_inc(&t->overlaps);
 	else if (warned)
 		atomic_long_inc(&t->warnings);
+}
+
+/* Every WARN the kernel issues while @t's table lives. */
+static void iopgtable_test_on_error_report(void *data,
+					   enum error_detector detector,
+					   unsigned long id)
+{
+	struct iopgtable_test_table *t = data;
+
+	if (detector == ERROR_DETECTOR_WARN)
+		atomic_long_inc(&t->kernel_warns);
 }
 
 /* The iopgtable_dma_sync events of @t's table, counted and logged. */
@@ -169,6 +186,10 @@ iopgtable_test_new(struct kunit *test, enum iopgtable_fmt fmt,
 	KUNIT_ASSERT_EQ(test,
 			register_trace_iopgtable_dma_sync(iopgtable_test_on_dma_sync,
 							  t), 0);
+	t->warned_before = atomic_long_read(&iopgtable_test_warned);
+	KUNIT_ASSERT_EQ(test,
+			register_trace_error_report_end(iopgtable_test_on_error_report,
+							t), 0);
 	t->probed = true;
 	KUNIT_ASSERT_EQ(test,
 			kunit_add_action_or_reset(test, iopgtable_test_exit_free, t),
@@ -197,8 +218,19 @@ void iopgtable_test_release(struct iopgtable_test_table *t)
 						     t);
 		unregister_trace_iopgtable_dma_sync(iopgtable_test_on_dma_sync,
 						    t);
+		unregister_trace_error_report_end(iopgtable_test_on_error_report,
+						  t);
 		tracepoint_synchronize_unregister();
 		t->probed = false;
+		/*
+		 * Counted by the kernel, not the library: no WARN but those
+		 * the test tables' violations say were issued (one that
+		 * ignored IOPGTABLE_QUIRK_NO_WARN is caught above).
+		 */
+		KUNIT_EXPECT_EQ_MSG(t->test, atomic_long_read(&t->kernel_warns),
+				    atomic_long_read(&iopgtable_test_warned) -
+				    t->warned_before + t->other_warns,
+				    "WARNs other than the violations reported");
 	}
 	KUNIT_EXPECT_EQ_MSG(t->test, t->frees, t->allocs,
 			    "tables leaked or freed twice");

@@ -41,6 +41,13 @@ struct iopgtable_test_shadow;
  *	IOPGTABLE_QUIRK_NO_WARN, iopgtable_test_release() expects none.
  * @overlaps: those of them that were calls overlapping a call in flight
  *	(which WARN whatever the quirks say).
+ * @kernel_warns: WARNs the kernel issued while the table lived, whoever
+ *	issued them (the error_report_end tracepoint of __warn()).
+ * @warned_before: iopgtable_test_warned() when the table was made.
+ * @other_warns: WARNs the test expects that are no violation of the
+ *	contract (a driver's own, say): iopgtable_test_release() expects
+ *	@kernel_warns to be those and the violations test tables reported
+ *	WARNed, nothing else.
  * @dma_syncs: the table's iopgtable_dma_sync events.
  * @syncs: where to log those events, or NULL.
  * @shadow: what a non-coherent walker reads, where cfg.iommu_dev is an
@@ -68,6 +75,9 @@ struct iopgtable_test_table {
 	atomic_long_t violations;
 	atomic_long_t warnings;
 	atomic_long_t overlaps;
+	atomic_long_t kernel_warns;
+	long warned_before;
+	long other_warns;
 	atomic_long_t dma_syncs;
 	struct iopgtable_test_syncs *syncs;
 	struct iopgtable_test_shadow *shadow;
