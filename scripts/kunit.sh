@@ -31,7 +31,8 @@ um|um-gpuvm)
 	kunitconfigs+=(--kunitconfig="$IOPGTABLE_ROOT/tests/gpuvm.kunitconfig")
 	arch_args=() build=kunit-uml ;;
 arm64)	apt_install gcc-aarch64-linux-gnu qemu-system-arm
-	kunitconfigs+=(--kunitconfig="$IOPGTABLE_ROOT/tests/arm64.kunitconfig")
+	kunitconfigs+=(--kunitconfig="$IOPGTABLE_ROOT/tests/arm64.kunitconfig"
+		       --kunitconfig="$IOPGTABLE_ROOT/tests/gpuvm.kunitconfig")
 	arch_args=("${arm64_args[@]}")
 	build=kunit-arm64 ;;
 arm)	apt_install gcc-arm-linux-gnueabihf qemu-system-arm

@@ -139,6 +139,7 @@ struct gv_case {
 	unsigned long sizes;
 	unsigned int boundary_lg2;
 	bool panthor;
+	bool noncoherent;
 };
 
 static const struct gv_case gv_cases[] = {
@@ -148,6 +149,11 @@ static const struct gv_case gv_cases[] = {
 	{ "mali_lpae 4K", IOPGTABLE_ARM_MALI_LPAE, SZ_4K | SZ_2M, 39 },
 	{ "panthor steps, 4K granule", IOPGTABLE_ARM_64_LPAE_S1,
 	  SZ_4K | SZ_2M, 39, true },
+	/* Where the kernel can give a device view (not UML) */
+	{ "arm_64_lpae_s1 4K non-coherent", IOPGTABLE_ARM_64_LPAE_S1,
+	  SZ_4K | SZ_2M, 39, false, true },
+	{ "panthor steps, 4K granule, non-coherent", IOPGTABLE_ARM_64_LPAE_S1,
+	  SZ_4K | SZ_2M, 39, true, true },
 };
 
 static void gv_case_desc(const struct gv_case *c, char *desc)
@@ -1302,7 +1308,10 @@ static bool gv_check(struct gv_vm *vm)
 		pos = end;
 	}
 	vm->st.max_vas = max(vm->st.max_vas, vm->nr_vas);
-	return gv_check_range(vm, pos, vm->start + vm->size, 0, 0);
+	if (!gv_check_range(vm, pos, vm->start + vm->size, 0, 0))
+		return false;
+	/* A non-coherent walker reads the same tables (tests/test-dma.c). */
+	return iopgtable_test_device_view_ok(vm->t);
 }
 
 /* ---- the requests ---- */
@@ -1777,6 +1786,11 @@ static void gv_replay(struct kunit *test)
 	vm->test = test;
 	vm->panthor = c->panthor;
 	cfg.pgsize_bitmap = c->sizes;
+	if (c->noncoherent) {
+		cfg.coherent_walk = false;
+		cfg.iommu_dev = iopgtable_test_shadow_device(test,
+							     "iopgtable-gpuvm-walker");
+	}
 	vm->t = iopgtable_test_new(test, c->fmt, &cfg);
 	gv_check_memattr(vm);
 	vm->granule_lg2 = __ffs(c->sizes);
