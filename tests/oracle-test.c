@@ -169,6 +169,16 @@ static void oracle_add(struct oracle_run *r, u64 iova, u64 paddr, u64 size,
 								  whole });
 }
 
+/*
+ * Whether a call can be given @bytes: on 32-bit kernels a length past
+ * SIZE_MAX is -ERANGE (maps) or a bad argument (unmaps), which the bad
+ * argument steps test; the others keep within it.
+ */
+static bool oracle_fits(u64 bytes)
+{
+	return bytes <= SIZE_MAX;
+}
+
 /* The range the step changed (or should not have), walked after it. */
 static void oracle_touch(struct oracle_run *r, u64 iova, u64 size)
 {
@@ -291,6 +301,7 @@ static bool oracle_step_map(struct oracle_run *r)
 	int ret;
 
 	if (r->model.n >= ORACLE_MAX_EXTENTS / 2 ||
+	    !oracle_fits(count * pgsize) ||
 	    !oracle_free_range(r, count * pgsize, pgsize, &iova))
 		return false;
 	paddr = oracle_paddr(r, count * pgsize, pgsize);
@@ -323,7 +334,7 @@ static bool oracle_step_map_over(struct oracle_run *r)
 	/* Start up to a few pages in front of the mapping, or inside it. */
 	iova = round_down(e->iova + oracle_rand(r, e->size), pgsize);
 	iova -= min_t(u64, oracle_rand(r, 4) * pgsize, iova - r->window);
-	if (iova < r->window ||
+	if (iova < r->window || !oracle_fits(count * pgsize) ||
 	    iova + count * pgsize > r->window + r->window_size)
 		return false;
 	while (want < count * pgsize &&
@@ -373,6 +384,8 @@ static bool oracle_step_unmap(struct oracle_run *r)
 		end = next->iova + next->size;
 	}
 
+	if (!oracle_fits(end - iova))
+		return false;
 	if (oracle_rand(r, 2)) {
 		got = iopgtable_unmap(r->ops, iova, end - iova, NULL);
 	} else {
@@ -564,6 +577,7 @@ static bool oracle_step_enomem(struct oracle_run *r)
 	int ret;
 
 	if (r->model.n >= ORACLE_MAX_EXTENTS / 2 ||
+	    !oracle_fits(count * pgsize) ||
 	    !oracle_free_range(r, count * pgsize, pgsize, &iova))
 		return false;
 	paddr = oracle_paddr(r, count * pgsize, pgsize);
@@ -706,7 +720,8 @@ static bool oracle_step_unmap_span(struct oracle_run *r)
 		iova -= before;
 		size += before;
 	}
-	if (iova < r->window || size > r->window + r->window_size - iova)
+	if (iova < r->window || size > r->window + r->window_size - iova ||
+	    !oracle_fits(size))
 		return false;
 	want = oracle_unmap_expect(r, iova, size, &spans, &unknown);
 	if (unknown)
