@@ -132,6 +132,8 @@ static_assert(GV_PROTS <= 32);
  *	a boundary of the top table level.
  * @panthor: the steps are the converted Panthor driver's, and the map
  *	requests carry Panthor's VM_BIND flags.
+ * @noncoherent: a non-coherent walker, whose view (tests/test-dma.c) is
+ *	checked after each request; skipped where there is none (UML).
  */
 struct gv_case {
 	const char *desc;

@@ -89,8 +89,8 @@ shadow_find(struct iopgtable_test_shadow *sh, phys_addr_t addr, size_t size)
 	return NULL;
 }
 
-static void shadow_error(struct iopgtable_test_shadow *sh, const char *fmt,
-			 ...)
+static __printf(2, 3) void shadow_error(struct iopgtable_test_shadow *sh,
+					const char *fmt, ...)
 {
 	va_list args;
 
