@@ -289,6 +289,9 @@ static const struct bench_tables bench_tables[] = {
  * @per: units per step (pages, or translations), for ns per unit.
  * @tables: the tables, an index in bench_tables[]: 4K ARM_64_LPAE_S1 if
  *	unset.
+ * @unmap_pgsize: a map+unmap step unmaps in pages of this size, the
+ *	largest the range allows, as a driver's unmap loop picks it; 0: in
+ *	pages of @pgsize.
  */
 struct bench_case {
 	const char *name;
@@ -300,6 +303,7 @@ struct bench_case {
 	       BENCH_UNMAP_GATHER, BENCH_SGTABLE, BENCH_SPARSE } kind;
 	unsigned int per;
 	unsigned int tables;
+	size_t unmap_pgsize;
 };
 
 static const struct bench_case bench_cases[] = {
@@ -308,8 +312,10 @@ static const struct bench_case bench_cases[] = {
 	{ "map+unmap 1 x 1G", SZ_1G, 1, 1000, 4096, BENCH_MAP_UNMAP, 1 },
 	{ "map+unmap 256 x 4K", SZ_4K, 256, 1000, 128, BENCH_MAP_UNMAP, 1 },
 	{ "map+unmap 256 x 2M", SZ_2M, 256, 1000, 128, BENCH_MAP_UNMAP, 1 },
-	{ "map+unmap 1 GiB of 4K, per page", SZ_4K, SZ_1G / SZ_4K, 101, 1,
-	  BENCH_MAP_UNMAP, SZ_1G / SZ_4K },
+	/* Unmapped as one 1G page: both sides free and rebuild the tables. */
+	{ "map 1 GiB of 4K, unmap it as 1 x 1G, per page", SZ_4K,
+	  SZ_1G / SZ_4K, 101, 1, BENCH_MAP_UNMAP, SZ_1G / SZ_4K,
+	  .unmap_pgsize = SZ_1G },
 	{ "iova_to_phys, per call", SZ_4K, 512, 1000, 4, BENCH_IOVA_TO_PHYS, 512 },
 	{ "64 MiB range, helper vs Panthor loop", 0, 0, 1000, 64, BENCH_RANGE, 1 },
 	{ "map+unmap 1 x 16K", SZ_16K, 1, 1000, 4096, BENCH_MAP_UNMAP, 1,
@@ -433,6 +439,19 @@ static void bench_sparse_unmap(struct bench *b, int lib)
 }
 
 /* Run step @j of a sample of @c on library @lib. */
+/* The unmap of a map+unmap step, in pages of @c->unmap_pgsize if set. */
+static void bench_unmap_step(struct bench *b, const struct bench_case *c,
+			     int lib, u64 iova)
+{
+	size_t pgsize = c->unmap_pgsize ?: c->pgsize;
+	size_t count = c->pgsize * c->count / pgsize;
+
+	if (lib == OURS)
+		b->ours->unmap_pages(b->ours, iova, pgsize, count, NULL);
+	else
+		theirs_unmap(b->theirs, iova, pgsize, count, NULL);
+}
+
 static void bench_step(struct bench *b, const struct bench_case *c, int lib,
 		       unsigned int j)
 {
@@ -447,14 +466,11 @@ static void bench_step(struct bench *b, const struct bench_case *c, int lib,
 			b->ours->map_pages(b->ours, iova, BENCH_PADDR, c->pgsize,
 					   c->count, BENCH_PROT, GFP_KERNEL,
 					   &mapped);
-			b->ours->unmap_pages(b->ours, iova, c->pgsize, c->count,
-					     NULL);
 		} else {
 			theirs_map(b->theirs, iova, BENCH_PADDR, c->pgsize,
 				   c->count);
-			theirs_unmap(b->theirs, iova, c->pgsize, c->count,
-				     NULL);
 		}
+		bench_unmap_step(b, c, lib, iova);
 		break;
 	case BENCH_IOVA_TO_PHYS:
 		for (i = 0; i < c->count; i++)
@@ -715,12 +731,8 @@ static void bench_check_step(struct bench *b, const struct bench_case *c)
 		for (lib = 0; lib < 2; lib++) {
 			if (c->kind == BENCH_UNMAP_GATHER)
 				bench_unmap_gather(b, c, lib, BENCH_IOVA);
-			else if (lib == OURS)
-				b->ours->unmap_pages(b->ours, BENCH_IOVA,
-						     c->pgsize, c->count, NULL);
 			else
-				theirs_unmap(b->theirs, BENCH_IOVA, c->pgsize,
-					     c->count, NULL);
+				bench_unmap_step(b, c, lib, BENCH_IOVA);
 		}
 		bench_expect_phys(b, BENCH_IOVA, 0);
 		bench_expect_phys(b, BENCH_IOVA + last, 0);
