@@ -271,6 +271,12 @@ static const struct bench_tables bench_tables[] = {
 #define SPARSE_PAGES	4096
 #define SPARSE_SLOTS	(SZ_1G / SZ_64K)
 
+/*
+ * The scattered case: as many pages, two in each 2M region of 4 GiB whose
+ * leaf table already holds a page, kept mapped beside them.
+ */
+#define SCATTER_REGIONS	(SPARSE_PAGES / 2)
+
 /* The gather case's steps in a sample unmap 2M apart. */
 #define UNMAP_STRIDE	SZ_2M
 
@@ -285,7 +291,8 @@ static const struct bench_tables bench_tables[] = {
  * @kind: how a step is run: @count x @pgsize mapped then unmapped, @count
  *	translations, the 64 MiB range, the unmap alone of @count x @pgsize
  *	with a gather (mapped before the sample's clock starts), the
- *	fragmented sg_table mapped then unmapped, the sparse bind.
+ *	fragmented sg_table mapped then unmapped, the sparse bind, the
+ *	scattered pages among populated leaf tables.
  * @per: units per step (pages, or translations), for ns per unit.
  * @tables: the tables, an index in bench_tables[]: 4K ARM_64_LPAE_S1 if
  *	unset.
@@ -300,7 +307,8 @@ struct bench_case {
 	unsigned int iters;
 	unsigned int batch;
 	enum { BENCH_MAP_UNMAP, BENCH_IOVA_TO_PHYS, BENCH_RANGE,
-	       BENCH_UNMAP_GATHER, BENCH_SGTABLE, BENCH_SPARSE } kind;
+	       BENCH_UNMAP_GATHER, BENCH_SGTABLE, BENCH_SPARSE,
+	       BENCH_SCATTER } kind;
 	unsigned int per;
 	unsigned int tables;
 	size_t unmap_pgsize;
@@ -336,6 +344,8 @@ static const struct bench_case bench_cases[] = {
 	  SGT_SIZE / SZ_4K, 1000, 1, BENCH_SGTABLE, 1 },
 	{ "sparse bind: 4096 x 4K at scattered 64K slots in 1 GiB, per page",
 	  SZ_4K, SPARSE_PAGES, 300, 1, BENCH_SPARSE, SPARSE_PAGES },
+	{ "scattered pages: 4096 x 4K among 4 GiB of populated leaf tables, per page",
+	  SZ_4K, SPARSE_PAGES, 300, 1, BENCH_SCATTER, SPARSE_PAGES },
 };
 
 /* 64 MiB starting 4K below a 2M boundary: 4K, 31 x 2M, 511 x 4K. */
@@ -502,6 +512,7 @@ static void bench_step(struct bench *b, const struct bench_case *c, int lib,
 		bench_sgt_unmap(b, lib);
 		break;
 	case BENCH_SPARSE:
+	case BENCH_SCATTER:
 		bench_sparse_map(b, lib);
 		bench_sparse_unmap(b, lib);
 		break;
@@ -606,6 +617,62 @@ static void bench_sparse_init(struct bench *b, struct rnd_state *rnd)
 	kunit_kfree(b->test, slot);
 }
 
+/*
+ * The scattered case's IOVAs: two pages in each of SCATTER_REGIONS 2M
+ * regions from BENCH_IOVA (one in each half, never the first page), in
+ * shuffled order to map, in another to unmap. The first page of every
+ * region is mapped now on both sides and stays: the leaf tables are there
+ * before the clock starts, as in a VM that has been bound for a while.
+ */
+static void bench_scatter_init(struct bench *b, struct rnd_state *rnd)
+{
+	unsigned int i, o;
+	u32 *order;
+
+	order = kunit_kmalloc_array(b->test, SPARSE_PAGES, sizeof(*order),
+				    GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(b->test, order);
+	for (o = 0; o < 2; o++) {
+		b->sparse[o] = kvmalloc_array(SPARSE_PAGES, sizeof(u64),
+					      GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(b->test, b->sparse[o]);
+	}
+	for (i = 0; i < SPARSE_PAGES; i++) {
+		u64 region = BENCH_IOVA + (u64)(i / 2) * SZ_2M;
+		u64 half = (i % 2) * SZ_1M;
+
+		b->sparse[0][i] = region + half + SZ_4K *
+				  (1 + prandom_u32_state(rnd) % 254);
+	}
+	for (i = 0; i < SCATTER_REGIONS; i++) {
+		u64 iova = BENCH_IOVA + (u64)i * SZ_2M;
+		size_t mapped = 0;
+
+		KUNIT_ASSERT_EQ(b->test,
+				b->ours->map_pages(b->ours, iova,
+						   bench_sparse_paddr(iova),
+						   SZ_4K, 1, BENCH_PROT,
+						   GFP_KERNEL, &mapped), 0);
+		KUNIT_ASSERT_EQ(b->test,
+				b->theirs->map_pages(b->theirs, iova,
+						     bench_sparse_paddr(iova),
+						     SZ_4K, 1, BENCH_PROT,
+						     GFP_KERNEL, &mapped), 0);
+	}
+	/* Two orders of the same pages. */
+	for (o = 0; o < 2; o++) {
+		for (i = 0; i < SPARSE_PAGES; i++)
+			order[i] = i;
+		bench_shuffle(order, SPARSE_PAGES, rnd);
+		for (i = 0; i < SPARSE_PAGES; i++)
+			b->sparse[1][i] = b->sparse[0][order[i]];
+		if (!o)
+			memcpy(b->sparse[0], b->sparse[1],
+			       SPARSE_PAGES * sizeof(u64));
+	}
+	kunit_kfree(b->test, order);
+}
+
 /* Undo bench_case_init(): the case's tables and what its steps read. */
 static void bench_case_free(void *data)
 {
@@ -655,6 +722,8 @@ static void bench_case_init(struct bench *b, const struct bench_case *c)
 		bench_sgt_init(b, &rnd);
 	else if (c->kind == BENCH_SPARSE)
 		bench_sparse_init(b, &rnd);
+	else if (c->kind == BENCH_SCATTER)
+		bench_scatter_init(b, &rnd);
 }
 
 /* What @lib translates @iova to. */
@@ -756,6 +825,7 @@ static void bench_check_step(struct bench *b, const struct bench_case *c)
 		}
 		break;
 	case BENCH_SPARSE:
+	case BENCH_SCATTER:
 		for (lib = 0; lib < 2; lib++) {
 			KUNIT_EXPECT_EQ_MSG(b->test, bench_sparse_map(b, lib),
 					    0, "%s", bench_lib_name[lib]);
