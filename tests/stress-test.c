@@ -29,10 +29,13 @@
  * A writer's operations depend only on the seed and its own slots, so the
  * final state is deterministic although the interleaving is not; nothing
  * depends on timing. The seed is the stress_seed module parameter, printed.
- * The allocator here counts with atomics: the suites' shared one does not.
+ * The allocators here count with atomics: the suites' shared one does not.
  *
  * A second case makes reservations on several CPUs at once with the
- * default allocator (see stress_reservations()).
+ * default allocator (see stress_reservations()), a third reads the debugfs
+ * dump beside unmaps that free tables (stress_debugfs_dump()), a fourth
+ * makes the running calls in atomic context (stress_atomic_contexts()).
+ * All start their threads with stress_threads_run().
  */
 
 #include <kunit/test.h>
@@ -74,6 +77,254 @@ MODULE_PARM_DESC(stress_seed, "seed of the iopgtable_smp_stress operations");
 #define STRESS_READER_GEN	128	/* writers' generations: 1 to 127 */
 #define STRESS_PROT		(IOPGTABLE_READ | IOPGTABLE_WRITE)
 #define STRESS_MAX_REPORTS	8
+#define STRESS_MAX_THREADS	8
+
+struct stress_threads;
+
+/**
+ * struct stress_thread_arg - what the kthread of one thread is given
+ * @st: the threads it is one of.
+ * @i: its index: the writers first, then the readers.
+ */
+struct stress_thread_arg {
+	struct stress_threads *st;
+	unsigned int i;
+};
+
+/**
+ * struct stress_threads - the kthreads of a case, started together
+ * @ctx: the case's state, given to @writer and @reader.
+ * @writer: run by threads 0 to @writers - 1, with @ctx and the index;
+ *	returns when its work is done.
+ * @reader: run by the @readers threads after them; returns once
+ *	stress_writing() is false.
+ * @writers: how many writers; at least one.
+ * @readers: how many readers.
+ * @name: the threads' name, to which each adds its index.
+ * @bind: bind thread i to the online CPU i modulo their number, so that
+ *	threads that must run at the same time do.
+ * @arg: what each kthread is given.
+ * @tasks: the kthreads of the current run, with a reference held; NULL
+ *	where there is none.
+ * @start: completed once every thread exists: they start together.
+ * @writers_left: writers still running.
+ * @done: completed by the last writer to finish.
+ * @stop: set (WRITE_ONCE) to make the threads stop early on cleanup.
+ *
+ * The case sets the fields up to @bind, calls stress_threads_init() once,
+ * after registering the cleanup of what the threads use (cleanup runs in
+ * reverse: the threads stop first), and stress_threads_run() for each run.
+ */
+struct stress_threads {
+	void *ctx;
+	void (*writer)(void *ctx, unsigned int i);
+	void (*reader)(void *ctx, unsigned int i);
+	unsigned int writers;
+	unsigned int readers;
+	const char *name;
+	bool bind;
+	struct stress_thread_arg arg[STRESS_MAX_THREADS];
+	struct task_struct *tasks[STRESS_MAX_THREADS];
+	struct completion start;
+	atomic_t writers_left;
+	struct completion done;
+	bool stop;
+};
+
+/* The case is being torn down: threads return as soon as they can. */
+static bool stress_stopping(struct stress_threads *st)
+{
+	return READ_ONCE(st->stop);
+}
+
+/* Some writer still runs: what the readers loop on. */
+static bool stress_writing(struct stress_threads *st)
+{
+	return atomic_read(&st->writers_left) && !stress_stopping(st);
+}
+
+static int stress_kthread(void *data)
+{
+	struct stress_thread_arg *arg = data;
+	struct stress_threads *st = arg->st;
+	bool writer = arg->i < st->writers;
+
+	wait_for_completion(&st->start);
+	if (!stress_stopping(st))
+		(writer ? st->writer : st->reader)(st->ctx, arg->i);
+	if (writer && atomic_dec_and_test(&st->writers_left))
+		complete(&st->done);
+	return 0;
+}
+
+/* Stop the threads, early if @abort, and drop their references. */
+static void stress_threads_stop(struct stress_threads *st, bool abort)
+{
+	unsigned int i;
+
+	if (abort)
+		WRITE_ONCE(st->stop, true);
+	complete_all(&st->start);
+	for (i = 0; i < ARRAY_SIZE(st->tasks); i++) {
+		if (st->tasks[i]) {
+			kthread_stop_put(st->tasks[i]);
+			st->tasks[i] = NULL;
+		}
+	}
+}
+
+static void stress_threads_cleanup(void *data)
+{
+	stress_threads_stop(data, true);
+}
+
+static void stress_threads_init(struct kunit *test, struct stress_threads *st)
+{
+	KUNIT_ASSERT_GT(test, st->writers, 0);
+	KUNIT_ASSERT_LE(test, st->writers + st->readers, STRESS_MAX_THREADS);
+	init_completion(&st->start);
+	init_completion(&st->done);
+	KUNIT_ASSERT_EQ(test,
+			kunit_add_action_or_reset(test, stress_threads_cleanup,
+						  st), 0);
+}
+
+/*
+ * Create the threads, release them together, wait for the writers to
+ * finish and stop the readers. A thread that started its work always
+ * finishes it: the case checks its results afterwards.
+ */
+static void stress_threads_run(struct kunit *test, struct stress_threads *st)
+{
+	unsigned int i, n = st->writers + st->readers;
+
+	reinit_completion(&st->start);
+	reinit_completion(&st->done);
+	atomic_set(&st->writers_left, st->writers);
+	for (i = 0; i < n; i++) {
+		struct task_struct *task;
+
+		st->arg[i].st = st;
+		st->arg[i].i = i;
+		task = kthread_create(stress_kthread, &st->arg[i], "%s%u",
+				      st->name, i);
+		KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(task), "kthread_create: %ld",
+				       PTR_ERR(task));
+		if (st->bind)
+			kthread_bind(task, cpumask_nth(i % num_online_cpus(),
+						       cpu_online_mask));
+		get_task_struct(task);
+		st->tasks[i] = task;
+		wake_up_process(task);
+	}
+	complete_all(&st->start);
+	wait_for_completion(&st->done);
+	stress_threads_stop(st, false);
+}
+
+/**
+ * struct stress_errors - wrong results a case's threads saw
+ * @n: how many.
+ * @first: what the first was; read once the threads have stopped.
+ */
+struct stress_errors {
+	atomic_long_t n;
+	char first[192];
+};
+
+static __printf(2, 3) void stress_fail(struct stress_errors *e,
+				       const char *fmt, ...)
+{
+	va_list args;
+
+	if (atomic_long_inc_return(&e->n) != 1)
+		return;
+	va_start(args, fmt);
+	vsnprintf(e->first, sizeof(e->first), fmt, args);
+	va_end(args);
+}
+
+static void stress_expect_no_errors(struct kunit *test, struct stress_errors *e)
+{
+	KUNIT_EXPECT_EQ_MSG(test, atomic_long_read(&e->n), 0, "first: %s",
+			    e->first);
+}
+
+/**
+ * struct stress_tables - a table allocator that counts with atomics
+ * @allocs: tables allocated.
+ * @frees: tables freed.
+ * @live_bytes: bytes allocated and not freed.
+ *
+ * Give it as the table's cookie with stress_tables_alloc() and
+ * stress_tables_free(), or embed it in a cookie whose allocator calls them.
+ */
+struct stress_tables {
+	atomic_long_t allocs;
+	atomic_long_t frees;
+	atomic_long_t live_bytes;
+};
+
+static void stress_tables_reset(struct stress_tables *tables)
+{
+	atomic_long_set(&tables->allocs, 0);
+	atomic_long_set(&tables->frees, 0);
+	atomic_long_set(&tables->live_bytes, 0);
+}
+
+static void *stress_tables_alloc(void *cookie, size_t size, gfp_t gfp)
+{
+	struct stress_tables *tables = cookie;
+	struct page *page;
+
+	page = alloc_pages(gfp | __GFP_ZERO, get_order(size));
+	if (!page)
+		return NULL;
+	atomic_long_inc(&tables->allocs);
+	atomic_long_add(size, &tables->live_bytes);
+	return page_address(page);
+}
+
+static void stress_tables_free(void *cookie, void *pages, size_t size)
+{
+	struct stress_tables *tables = cookie;
+
+	atomic_long_inc(&tables->frees);
+	atomic_long_sub(size, &tables->live_bytes);
+	free_pages((unsigned long)pages, get_order(size));
+}
+
+/* Once the table is freed: every table allocated was freed, once. */
+static void stress_expect_all_freed(struct kunit *test,
+				    struct stress_tables *tables,
+				    const char *when)
+{
+	KUNIT_EXPECT_EQ_MSG(test, atomic_long_read(&tables->frees),
+			    atomic_long_read(&tables->allocs),
+			    "%s: tables leaked or freed twice", when);
+	KUNIT_EXPECT_EQ_MSG(test, atomic_long_read(&tables->live_bytes), 0,
+			    "%s: bytes left allocated", when);
+}
+
+/* Cleanup: free the table that *@data points to, if there is one. */
+static void stress_free_ops(void *data)
+{
+	struct iopgtable_ops **ops = data;
+
+	if (*ops) {
+		iopgtable_free_ops(*ops);
+		*ops = NULL;
+	}
+}
+
+/* Free the table at *@ops when the test ends, unless it was freed before. */
+static void stress_free_ops_at_exit(struct kunit *test,
+				    struct iopgtable_ops **ops)
+{
+	KUNIT_ASSERT_EQ(test,
+			kunit_add_action_or_reset(test, stress_free_ops, ops),
+			0);
+}
 
 struct stress_case {
 	const char *desc;
@@ -113,7 +364,6 @@ struct stress_run;
  * struct stress_thread - one writer or reader; only it writes here while
  *	it runs, the test reads after stopping it
  * @run: the run it belongs to.
- * @task: the kthread, with a reference held; NULL when there is none.
  * @rnd: its random state.
  * @id: writers 0 to STRESS_WRITERS - 1, then the readers.
  * @maps: map_pages calls made.
@@ -130,7 +380,6 @@ struct stress_run;
  */
 struct stress_thread {
 	struct stress_run *run;
-	struct task_struct *task;
 	struct rnd_state rnd;
 	unsigned int id;
 	unsigned long maps;
@@ -155,13 +404,8 @@ struct stress_thread {
  *	of its region's.
  * @order: the regions the writers visit in this round, in turn.
  * @threads: the writers, then the readers.
- * @start: completed when every thread of the round may start.
- * @done: completed by the last writer to finish.
- * @writers_left: writers still running.
- * @abort: set (WRITE_ONCE) to make the threads stop early on cleanup.
- * @allocs: tables allocated in the round.
- * @frees: tables freed in the round.
- * @live_bytes: bytes allocated and not freed.
+ * @st: their kthreads.
+ * @tables: the round's table allocations, counted; the table's cookie.
  * @rnd: the test's random state (the regions' order).
  * @reports: slot mismatches reported in the round, up to
  *	STRESS_MAX_REPORTS.
@@ -174,38 +418,11 @@ struct stress_run {
 	struct stress_slot *slots;
 	u16 order[STRESS_OPS];
 	struct stress_thread threads[STRESS_THREADS];
-	struct completion start;
-	struct completion done;
-	atomic_t writers_left;
-	bool abort;
-	atomic_long_t allocs;
-	atomic_long_t frees;
-	atomic_long_t live_bytes;
+	struct stress_threads st;
+	struct stress_tables tables;
 	struct rnd_state rnd;
 	unsigned int reports;
 };
-
-static void *stress_alloc(void *cookie, size_t size, gfp_t gfp)
-{
-	struct stress_run *run = cookie;
-	struct page *page;
-
-	page = alloc_pages(gfp | __GFP_ZERO, get_order(size));
-	if (!page)
-		return NULL;
-	atomic_long_inc(&run->allocs);
-	atomic_long_add(size, &run->live_bytes);
-	return page_address(page);
-}
-
-static void stress_free(void *cookie, void *pages, size_t size)
-{
-	struct stress_run *run = cookie;
-
-	atomic_long_inc(&run->frees);
-	atomic_long_sub(size, &run->live_bytes);
-	free_pages((unsigned long)pages, get_order(size));
-}
 
 static bool stress_is_block(unsigned int r)
 {
@@ -374,14 +591,13 @@ static void stress_block_op(struct stress_thread *th, unsigned int r)
 	s->pages = 0;
 }
 
-static int stress_writer(void *data)
+static void stress_writer(void *ctx, unsigned int i)
 {
-	struct stress_thread *th = data;
-	struct stress_run *run = th->run;
+	struct stress_run *run = ctx;
+	struct stress_thread *th = &run->threads[i];
 	unsigned int k, r;
 
-	wait_for_completion(&run->start);
-	for (k = 0; k < STRESS_OPS && !READ_ONCE(run->abort); k++) {
+	for (k = 0; k < STRESS_OPS && !stress_stopping(&run->st); k++) {
 		r = run->order[k];
 		if (stress_is_block(r) && !stress_reader_block(r) &&
 		    stress_block_owner(r) == th->id) {
@@ -400,9 +616,6 @@ static int stress_writer(void *data)
 		}
 		cond_resched();
 	}
-	if (atomic_dec_and_test(&run->writers_left))
-		complete(&run->done);
-	return 0;
 }
 
 /* A random reader address, and what it must translate to. */
@@ -425,56 +638,21 @@ static void stress_reader_addr(struct stress_thread *th, u64 *iova, u64 *want)
 	*want = stress_chunk_phys(STRESS_READER_GEN, r, c) + off;
 }
 
-static int stress_reader(void *data)
+static void stress_reader(void *ctx, unsigned int i)
 {
-	struct stress_thread *th = data;
-	struct stress_run *run = th->run;
+	struct stress_run *run = ctx;
+	struct stress_thread *th = &run->threads[i];
 	struct iopgtable_ops *ops = run->ops;
 	u64 iova, want, got;
 
-	wait_for_completion(&run->start);
-	while ((atomic_read(&run->writers_left) ||
-		th->reads < STRESS_MIN_READS) && !READ_ONCE(run->abort)) {
+	while ((stress_writing(&run->st) || th->reads < STRESS_MIN_READS) &&
+	       !stress_stopping(&run->st)) {
 		stress_reader_addr(th, &iova, &want);
 		got = ops->iova_to_phys(ops, iova);
 		if (got != want)
 			stress_error(th, "iova_to_phys", iova, 0, got, want);
 		th->reads++;
 		cond_resched();
-	}
-	return 0;
-}
-
-/* Stop the round's threads, early if @abort, and drop their references. */
-static void stress_stop_threads(struct stress_run *run, bool abort)
-{
-	unsigned int i;
-
-	if (abort)
-		WRITE_ONCE(run->abort, true);
-	complete_all(&run->start);
-	for (i = 0; i < STRESS_THREADS; i++) {
-		struct stress_thread *th = &run->threads[i];
-
-		if (th->task) {
-			kthread_stop_put(th->task);
-			th->task = NULL;
-		}
-	}
-}
-
-static void stress_cleanup_threads(void *data)
-{
-	stress_stop_threads(data, true);
-}
-
-static void stress_cleanup_ops(void *data)
-{
-	struct stress_run *run = data;
-
-	if (run->ops) {
-		iopgtable_free_ops(run->ops);
-		run->ops = NULL;
 	}
 }
 
@@ -513,34 +691,21 @@ static void stress_map_readers(struct stress_run *run)
 	}
 }
 
-static void stress_start_threads(struct stress_run *run, unsigned int round)
+/* Run the round's writers and readers, each seeded for the round. */
+static void stress_run_threads(struct stress_run *run, unsigned int round)
 {
-	struct kunit *test = run->test;
 	unsigned int i;
 
-	reinit_completion(&run->start);
-	reinit_completion(&run->done);
-	atomic_set(&run->writers_left, STRESS_WRITERS);
 	for (i = 0; i < STRESS_THREADS; i++) {
 		struct stress_thread *th = &run->threads[i];
-		bool writer = i < STRESS_WRITERS;
-		struct task_struct *task;
 
 		memset(th, 0, sizeof(*th));
 		th->run = run;
 		th->id = i;
 		prandom_seed_state(&th->rnd, stress_seed ^
 				   ((u64)run->fmt << 48 | (u64)round << 8 | i));
-		task = kthread_create(writer ? stress_writer : stress_reader,
-				      th, "iopgtable-%c%u", writer ? 'w' : 'r',
-				      i);
-		KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(task), "kthread_create: %ld",
-				       PTR_ERR(task));
-		get_task_struct(task);
-		th->task = task;
-		wake_up_process(task);
 	}
-	complete_all(&run->start);
+	stress_threads_run(run->test, &run->st);
 }
 
 /* Expect @iova to translate to @want; report the first few mismatches. */
@@ -637,25 +802,21 @@ static void stress_round(struct stress_run *run, unsigned int round,
 	       STRESS_REGIONS * STRESS_CHUNKS * sizeof(*run->slots));
 	for (i = 0; i < STRESS_OPS; i++)
 		run->order[i] = prandom_u32_state(&run->rnd) % STRESS_REGIONS;
-	atomic_long_set(&run->allocs, 0);
-	atomic_long_set(&run->frees, 0);
-	atomic_long_set(&run->live_bytes, 0);
+	stress_tables_reset(&run->tables);
 
 	run->cfg = iopgtable_test_cfg(run->fmt);
-	run->cfg.alloc = stress_alloc;
-	run->cfg.free = stress_free;
+	run->cfg.alloc = stress_tables_alloc;
+	run->cfg.free = stress_tables_free;
 	violations = kunit_kzalloc(test, sizeof(*violations), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, violations);
-	ops = iopgtable_alloc_ops(run->fmt, &run->cfg, run);
+	ops = iopgtable_alloc_ops(run->fmt, &run->cfg, &run->tables);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ops);
 	violations->ops = ops;
 	iopgtable_test_count_violations(test, violations);
 	run->ops = ops;
 	stress_map_readers(run);
 
-	stress_start_threads(run, round);
-	wait_for_completion(&run->done);
-	stress_stop_threads(run, false);
+	stress_run_threads(run, round);
 
 	for (i = 0; i < STRESS_THREADS; i++) {
 		struct stress_thread *th = &run->threads[i];
@@ -673,17 +834,14 @@ static void stress_round(struct stress_run *run, unsigned int round,
 	KUNIT_EXPECT_EQ_MSG(test, atomic_long_read(&violations->n), 0,
 			    "round %u: contract violations counted", round);
 
-	frees = atomic_long_read(&run->frees);
+	frees = atomic_long_read(&run->tables.frees);
 	run->ops = NULL;
 	iopgtable_free_ops(ops);
-	KUNIT_EXPECT_EQ_MSG(test, atomic_long_read(&run->frees),
-			    atomic_long_read(&run->allocs),
-			    "round %u: tables leaked or freed twice", round);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&run->live_bytes), 0);
+	stress_expect_all_freed(test, &run->tables, "after the round");
 	/* Tables freed during the round: removed by a call, or lost races. */
 	KUNIT_EXPECT_GE_MSG(test, frees, removed,
 			    "round %u: fewer tables freed than removed", round);
-	tot->allocs += atomic_long_read(&run->allocs);
+	tot->allocs += atomic_long_read(&run->tables.allocs);
 	if (frees > removed)
 		tot->lost += frees - removed;
 }
@@ -702,16 +860,15 @@ static void stress_test(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, run->slots);
 	run->test = test;
 	run->fmt = p->fmt;
-	init_completion(&run->start);
-	init_completion(&run->done);
 	prandom_seed_state(&run->rnd, stress_seed ^ (u64)p->fmt << 48);
 	/* Cleanup runs in reverse: the threads stop before the table goes. */
-	KUNIT_ASSERT_EQ(test,
-			kunit_add_action_or_reset(test, stress_cleanup_ops, run),
-			0);
-	KUNIT_ASSERT_EQ(test,
-			kunit_add_action_or_reset(test, stress_cleanup_threads,
-						  run), 0);
+	stress_free_ops_at_exit(test, &run->ops);
+	run->st = (struct stress_threads) {
+		.ctx = run, .writer = stress_writer, .reader = stress_reader,
+		.writers = STRESS_WRITERS, .readers = STRESS_READERS,
+		.name = "iopgtable-stress",
+	};
+	stress_threads_init(test, &run->st);
 
 	for (round = 0; round < STRESS_ROUNDS; round++)
 		stress_round(run, round, &tot);
@@ -727,24 +884,11 @@ static void stress_test(struct kunit *test)
 #define STRESS_PA_BINDS		128	/* per thread */
 #define STRESS_PA_SLOTS		32	/* 2M slots per thread */
 
-struct stress_pa;
-
-/* One thread of stress_reservations(), in &struct stress_pa. */
-struct stress_pa_thread {
-	struct stress_pa *sp;
-	unsigned int id;
-};
-
 /**
  * struct stress_pa - reservations made on several CPUs at once
  * @ops: the table, with the default allocator.
  * @held: the tables some thread's reservation holds, by address.
- * @start: completed when the threads may start.
- * @left: threads still running.
- * @done: completed by the last thread to finish.
- * @abort: set (WRITE_ONCE) to make the threads stop early on cleanup.
- * @threads: what each thread is given.
- * @tasks: the threads, with a reference held.
+ * @st: the threads.
  * @errors: wrong results, per thread.
  * @what: the first of them, per thread.
  * @iova: where, per thread.
@@ -753,12 +897,7 @@ struct stress_pa_thread {
 struct stress_pa {
 	struct iopgtable_ops *ops;
 	struct xarray held;
-	struct completion start;
-	atomic_t left;
-	struct completion done;
-	bool abort;
-	struct stress_pa_thread threads[STRESS_PA_THREADS];
-	struct task_struct *tasks[STRESS_PA_THREADS];
+	struct stress_threads st;
 	unsigned long errors[STRESS_PA_THREADS];
 	const char *what[STRESS_PA_THREADS];
 	u64 iova[STRESS_PA_THREADS];
@@ -819,39 +958,25 @@ static void stress_pa_bind(struct stress_pa *sp, unsigned int id, u64 iova)
 	iopgtable_prealloc_release(ops, &pa);
 }
 
-static int stress_pa_thread(void *data)
+static void stress_pa_thread(void *ctx, unsigned int id)
 {
-	struct stress_pa_thread *th = data;
-	struct stress_pa *sp = th->sp;
+	struct stress_pa *sp = ctx;
 	unsigned int k;
 
-	wait_for_completion(&sp->start);
-	for (k = 0; k < STRESS_PA_BINDS && !READ_ONCE(sp->abort); k++) {
+	for (k = 0; k < STRESS_PA_BINDS && !stress_stopping(&sp->st); k++) {
 		/* Slots of each thread interleaved in one 1G span. */
 		unsigned int slot = (k % STRESS_PA_SLOTS) * STRESS_PA_THREADS +
-				    th->id;
+				    id;
 
-		stress_pa_bind(sp, th->id, STRESS_BASE + (u64)slot * SZ_2M);
+		stress_pa_bind(sp, id, STRESS_BASE + (u64)slot * SZ_2M);
 		cond_resched();
 	}
-	if (atomic_dec_and_test(&sp->left))
-		complete(&sp->done);
-	return 0;
 }
 
 static void stress_pa_cleanup(void *data)
 {
 	struct stress_pa *sp = data;
-	unsigned int i;
 
-	WRITE_ONCE(sp->abort, true);
-	complete_all(&sp->start);
-	for (i = 0; i < STRESS_PA_THREADS; i++) {
-		if (sp->tasks[i]) {
-			kthread_stop_put(sp->tasks[i]);
-			sp->tasks[i] = NULL;
-		}
-	}
 	if (sp->ops) {
 		iopgtable_free_ops(sp->ops);
 		sp->ops = NULL;
@@ -878,9 +1003,6 @@ static void stress_reservations(struct kunit *test)
 	sp = kunit_kzalloc(test, sizeof(*sp), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, sp);
 	xa_init(&sp->held);
-	init_completion(&sp->start);
-	init_completion(&sp->done);
-	atomic_set(&sp->left, STRESS_PA_THREADS);
 	cfg.alloc = NULL;
 	cfg.free = NULL;
 	cfg.tlb = NULL;
@@ -894,22 +1016,12 @@ static void stress_reservations(struct kunit *test)
 	KUNIT_ASSERT_EQ(test,
 			kunit_add_action_or_reset(test, stress_pa_cleanup, sp),
 			0);
-
-	for (i = 0; i < STRESS_PA_THREADS; i++) {
-		struct stress_pa_thread *th = &sp->threads[i];
-		struct task_struct *task;
-
-		th->sp = sp;
-		th->id = i;
-		task = kthread_create(stress_pa_thread, th, "iopgtable-pa%u", i);
-		KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(task), "kthread_create: %ld",
-				       PTR_ERR(task));
-		get_task_struct(task);
-		sp->tasks[i] = task;
-		wake_up_process(task);
-	}
-	complete_all(&sp->start);
-	wait_for_completion(&sp->done);
+	sp->st = (struct stress_threads) {
+		.ctx = sp, .writer = stress_pa_thread,
+		.writers = STRESS_PA_THREADS, .name = "iopgtable-pa",
+	};
+	stress_threads_init(test, &sp->st);
+	stress_threads_run(test, &sp->st);
 
 	for (i = 0; i < STRESS_PA_THREADS; i++) {
 		KUNIT_EXPECT_EQ_MSG(test, sp->errors[i], 0,
@@ -934,36 +1046,18 @@ static void stress_reservations(struct kunit *test)
  * @ops: the table, with the default allocator.
  * @lock: the driver's lock, held around every map and unmap.
  * @m: the reader's seq_file.
- * @start: completed when the threads may start.
- * @left: writers still running.
- * @done: completed by the last writer to finish.
- * @stop: set (WRITE_ONCE) to make the threads stop.
- * @tasks: the writers, then the reader, with a reference held.
+ * @st: the writers, then the reader.
  * @errors: wrong results.
- * @what: the first of them.
  * @dumps: the dumps the reader made.
  */
 struct stress_dump {
 	struct iopgtable_ops *ops;
 	struct mutex lock;	/* the driver's: held around its updates */
 	struct seq_file m;
-	struct completion start;
-	atomic_t left;
-	struct completion done;
-	bool stop;
-	struct task_struct *tasks[STRESS_DUMP_WRITERS + 1];
-	atomic_long_t errors;
-	const char *what;
+	struct stress_threads st;
+	struct stress_errors errors;
 	unsigned long dumps;
 };
-
-static struct stress_dump *stress_dump_run;
-
-static void stress_dump_error(struct stress_dump *sd, const char *what)
-{
-	if (atomic_long_inc_return(&sd->errors) == 1)
-		sd->what = what;
-}
 
 /*
  * A writer maps 16M of 4K pages (their physical addresses are not 2M
@@ -972,15 +1066,13 @@ static void stress_dump_error(struct stress_dump *sd, const char *what)
  * driver's lock, as a driver's updates are. A dump reads 4096 leaves a
  * writer has mapped, long enough to be preempted in the middle.
  */
-static int stress_dump_writer(void *data)
+static void stress_dump_writer(void *ctx, unsigned int id)
 {
-	struct stress_dump *sd = stress_dump_run;
-	unsigned long id = (unsigned long)data;
-	u64 span = STRESS_BASE + (id + 1) * SZ_1G;
+	struct stress_dump *sd = ctx;
+	u64 span = STRESS_BASE + (id + 1) * (u64)SZ_1G;
 	unsigned int k;
 
-	wait_for_completion(&sd->start);
-	for (k = 0; k < STRESS_DUMP_ROUNDS && !READ_ONCE(sd->stop); k++) {
+	for (k = 0; k < STRESS_DUMP_ROUNDS && !stress_stopping(&sd->st); k++) {
 		u64 iova = span + (u64)(k % 64) * STRESS_DUMP_SIZE;
 		size_t unmapped;
 		int ret;
@@ -990,57 +1082,32 @@ static int stress_dump_writer(void *data)
 				    STRESS_DUMP_SIZE, STRESS_PROT, GFP_KERNEL);
 		mutex_unlock(&sd->lock);
 		if (ret)
-			stress_dump_error(sd, "iopgtable_map");
+			stress_fail(&sd->errors, "iopgtable_map at %#llx: %d",
+				    iova, ret);
 		cond_resched();
 		mutex_lock(&sd->lock);
 		unmapped = iopgtable_unmap(sd->ops, span, SZ_1G, NULL);
 		mutex_unlock(&sd->lock);
 		if (unmapped != SZ_1G)
-			stress_dump_error(sd, "iopgtable_unmap");
+			stress_fail(&sd->errors,
+				    "iopgtable_unmap of the span at %#llx: %#zx",
+				    span, unmapped);
 		cond_resched();
 	}
-	if (atomic_dec_and_test(&sd->left))
-		complete(&sd->done);
-	while (!kthread_should_stop())
-		schedule_timeout_interruptible(1);
-	return 0;
 }
 
 /* The reader dumps the table, as reading its debugfs file does. */
-static int stress_dump_reader(void *data)
+static void stress_dump_reader(void *ctx, unsigned int i)
 {
-	struct stress_dump *sd = stress_dump_run;
+	struct stress_dump *sd = ctx;
 
-	wait_for_completion(&sd->start);
-	while (!READ_ONCE(sd->stop)) {
+	do {
 		sd->m.count = 0;
 		if (iopgtable_debugfs_show(&sd->m, NULL))
-			stress_dump_error(sd, "iopgtable_debugfs_show");
+			stress_fail(&sd->errors, "iopgtable_debugfs_show");
 		sd->dumps++;
 		cond_resched();
-	}
-	while (!kthread_should_stop())
-		schedule_timeout_interruptible(1);
-	return 0;
-}
-
-static void stress_dump_cleanup(void *data)
-{
-	struct stress_dump *sd = data;
-	unsigned int i;
-
-	WRITE_ONCE(sd->stop, true);
-	complete_all(&sd->start);
-	for (i = 0; i < ARRAY_SIZE(sd->tasks); i++) {
-		if (sd->tasks[i]) {
-			kthread_stop_put(sd->tasks[i]);
-			sd->tasks[i] = NULL;
-		}
-	}
-	if (sd->ops) {
-		iopgtable_free_ops(sd->ops);
-		sd->ops = NULL;
-	}
+	} while (stress_writing(&sd->st));
 }
 
 /*
@@ -1056,7 +1123,6 @@ static void stress_debugfs_dump(struct kunit *test)
 	struct iopgtable_cfg cfg = iopgtable_test_cfg(IOPGTABLE_ARM_64_LPAE_S1);
 	struct iopgtable_test_count *violations;
 	struct stress_dump *sd;
-	unsigned long i;
 
 	if (!IS_ENABLED(CONFIG_IOPGTABLE_DEBUGFS))
 		kunit_skip(test, "CONFIG_IOPGTABLE_DEBUGFS is not set");
@@ -1066,9 +1132,6 @@ static void stress_debugfs_dump(struct kunit *test)
 	sd->m.buf = kunit_kzalloc(test, sd->m.size, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, sd->m.buf);
 	mutex_init(&sd->lock);
-	init_completion(&sd->start);
-	init_completion(&sd->done);
-	atomic_set(&sd->left, STRESS_DUMP_WRITERS);
 	cfg.alloc = NULL;
 	cfg.free = NULL;
 	cfg.tlb = NULL;
@@ -1079,35 +1142,19 @@ static void stress_debugfs_dump(struct kunit *test)
 	violations->ops = sd->ops;
 	iopgtable_test_count_violations(test, violations);
 	sd->m.private = sd->ops;
-	stress_dump_run = sd;
-	KUNIT_ASSERT_EQ(test,
-			kunit_add_action_or_reset(test, stress_dump_cleanup, sd),
-			0);
+	stress_free_ops_at_exit(test, &sd->ops);
 	iopgtable_debugfs_add(sd->ops, "iopgtable_stress_dump", NULL,
 			      &sd->lock);
 
-	for (i = 0; i < ARRAY_SIZE(sd->tasks); i++) {
-		struct task_struct *task;
+	sd->st = (struct stress_threads) {
+		.ctx = sd, .writer = stress_dump_writer,
+		.reader = stress_dump_reader, .writers = STRESS_DUMP_WRITERS,
+		.readers = 1, .name = "iopgtable-dump",
+	};
+	stress_threads_init(test, &sd->st);
+	stress_threads_run(test, &sd->st);
 
-		task = kthread_create(i < STRESS_DUMP_WRITERS ?
-				      stress_dump_writer : stress_dump_reader,
-				      (void *)i, "iopgtable-dump%lu", i);
-		KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(task), "kthread_create: %ld",
-				       PTR_ERR(task));
-		get_task_struct(task);
-		sd->tasks[i] = task;
-		wake_up_process(task);
-	}
-	complete_all(&sd->start);
-	wait_for_completion(&sd->done);
-	WRITE_ONCE(sd->stop, true);
-	for (i = 0; i < ARRAY_SIZE(sd->tasks); i++) {
-		kthread_stop_put(sd->tasks[i]);
-		sd->tasks[i] = NULL;
-	}
-
-	KUNIT_EXPECT_EQ_MSG(test, atomic_long_read(&sd->errors), 0,
-			    "first: %s", sd->what);
+	stress_expect_no_errors(test, &sd->errors);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&violations->n), 0);
 	KUNIT_EXPECT_GT(test, sd->dumps, 0UL);
 	kunit_info(test, "%u CPUs: %d writers made %d rounds each, %lu dumps meanwhile",
@@ -1126,11 +1173,8 @@ static void stress_debugfs_dump(struct kunit *test)
  * @timer: maps and unmaps a page from softirq context, then re-arms.
  * @timer_left: the timer's rounds still to run.
  * @timer_done: completed by the timer's last round.
- * @left: threads still running.
- * @done: completed by the last thread to finish.
- * @tasks: the threads, with a reference held.
+ * @st: the threads.
  * @errors: wrong results.
- * @what: the first of them.
  * @enomem: GFP_ATOMIC allocations that failed (allowed, counted).
  */
 struct stress_atomic {
@@ -1139,21 +1183,10 @@ struct stress_atomic {
 	struct timer_list timer;
 	unsigned int timer_left;
 	struct completion timer_done;
-	atomic_t left;
-	struct completion done;
-	struct task_struct *tasks[STRESS_ATOMIC_THREADS];
-	atomic_long_t errors;
-	const char *what;
+	struct stress_threads st;
+	struct stress_errors errors;
 	atomic_long_t enomem;
 };
-
-static struct stress_atomic *stress_atomic_run;
-
-static void stress_atomic_error(struct stress_atomic *sa, const char *what)
-{
-	if (atomic_long_inc_return(&sa->errors) == 1)
-		sa->what = what;
-}
 
 /* A page mapped and unmapped with GFP_ATOMIC, from a timer (softirq). */
 static void stress_atomic_timer(struct timer_list *timer)
@@ -1168,9 +1201,9 @@ static void stress_atomic_timer(struct timer_list *timer)
 	if (ret == -ENOMEM)
 		atomic_long_inc(&sa->enomem);
 	else if (ret || sa->ops->iova_to_phys(sa->ops, iova) != SZ_4G)
-		stress_atomic_error(sa, "map from a timer");
+		stress_fail(&sa->errors, "map from a timer");
 	else if (iopgtable_unmap(sa->ops, iova, SZ_4K, NULL) != SZ_4K)
-		stress_atomic_error(sa, "unmap from a timer");
+		stress_fail(&sa->errors, "unmap from a timer");
 	if (--sa->timer_left)
 		mod_timer(&sa->timer, jiffies + 1);
 	else
@@ -1183,59 +1216,51 @@ static void stress_atomic_timer(struct timer_list *timer)
  * reservation, splits and unmaps a page, unmaps the whole span (freeing
  * its leaf table) and releases the reservation.
  */
-static int stress_atomic_thread(void *data)
+static void stress_atomic_thread(void *ctx, unsigned int id)
 {
-	struct stress_atomic *sa = stress_atomic_run;
-	unsigned long id = (unsigned long)data;
+	struct stress_atomic *sa = ctx;
 	unsigned int k;
 
-	for (k = 0; k < STRESS_ATOMIC_ROUNDS && !kthread_should_stop(); k++) {
-		u64 iova = SZ_4G + id * SZ_1G + (u64)(k % 64) * SZ_2M;
+	for (k = 0; k < STRESS_ATOMIC_ROUNDS && !stress_stopping(&sa->st); k++) {
+		u64 iova = SZ_4G + id * (u64)SZ_1G + (u64)(k % 64) * SZ_2M;
 		struct iopgtable_prealloc pa;
 		unsigned long flags;
 
 		iopgtable_prealloc_init(&pa);
 		if (iopgtable_prealloc_map(sa->ops, &pa, iova, SZ_2M,
 					   GFP_KERNEL)) {
-			stress_atomic_error(sa, "iopgtable_prealloc_map");
+			stress_fail(&sa->errors, "iopgtable_prealloc_map at %#llx",
+				    iova);
 			break;
 		}
 		spin_lock_irqsave(&sa->lock, flags);
 		if (iopgtable_map_prealloc(sa->ops, iova, SZ_4G + SZ_4K, SZ_2M,
 					   STRESS_PROT, &pa))
-			stress_atomic_error(sa, "iopgtable_map_prealloc");
+			stress_fail(&sa->errors, "iopgtable_map_prealloc at %#llx",
+				    iova);
 		else if (iopgtable_unmap_split(sa->ops, iova + SZ_8K, SZ_4K,
 					       &pa, NULL) != SZ_4K)
-			stress_atomic_error(sa, "iopgtable_unmap_split");
+			stress_fail(&sa->errors, "iopgtable_unmap_split at %#llx",
+				    iova + SZ_8K);
 		else if (sa->ops->iova_to_phys(sa->ops, iova + SZ_8K) ||
 			 sa->ops->iova_to_phys(sa->ops, iova + SZ_4K) !=
 			 SZ_4G + SZ_8K)
-			stress_atomic_error(sa, "iova_to_phys");
+			stress_fail(&sa->errors, "iova_to_phys at %#llx",
+				    iova + SZ_4K);
 		else if (iopgtable_unmap(sa->ops, iova, SZ_2M, NULL) != SZ_2M)
-			stress_atomic_error(sa, "iopgtable_unmap");
+			stress_fail(&sa->errors, "iopgtable_unmap at %#llx",
+				    iova);
 		iopgtable_prealloc_release(sa->ops, &pa);
 		spin_unlock_irqrestore(&sa->lock, flags);
 		cond_resched();
 	}
-	if (atomic_dec_and_test(&sa->left))
-		complete(&sa->done);
-	while (!kthread_should_stop())
-		schedule_timeout_interruptible(1);
-	return 0;
 }
 
 static void stress_atomic_cleanup(void *data)
 {
 	struct stress_atomic *sa = data;
-	unsigned int i;
 
 	timer_shutdown_sync(&sa->timer);
-	for (i = 0; i < ARRAY_SIZE(sa->tasks); i++) {
-		if (sa->tasks[i]) {
-			kthread_stop_put(sa->tasks[i]);
-			sa->tasks[i] = NULL;
-		}
-	}
 	if (sa->ops) {
 		iopgtable_free_ops(sa->ops);
 		sa->ops = NULL;
@@ -1254,7 +1279,6 @@ static void stress_atomic_contexts(struct kunit *test)
 	struct iopgtable_cfg cfg = iopgtable_test_cfg(IOPGTABLE_ARM_64_LPAE_S1);
 	struct iopgtable_test_count *violations;
 	struct stress_atomic *sa;
-	unsigned long i;
 
 	sa = kunit_kzalloc(test, sizeof(*sa), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, sa);
@@ -1262,8 +1286,6 @@ static void stress_atomic_contexts(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, violations);
 	spin_lock_init(&sa->lock);
 	init_completion(&sa->timer_done);
-	init_completion(&sa->done);
-	atomic_set(&sa->left, STRESS_ATOMIC_THREADS);
 	timer_setup(&sa->timer, stress_atomic_timer, 0);
 	sa->timer_left = STRESS_ATOMIC_ROUNDS;
 	cfg.alloc = NULL;
@@ -1273,32 +1295,21 @@ static void stress_atomic_contexts(struct kunit *test)
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, sa->ops);
 	violations->ops = sa->ops;
 	iopgtable_test_count_violations(test, violations);
-	stress_atomic_run = sa;
+	/* Cleanup runs in reverse: the threads, then the timer and table. */
 	KUNIT_ASSERT_EQ(test,
 			kunit_add_action_or_reset(test, stress_atomic_cleanup,
 						  sa), 0);
+	sa->st = (struct stress_threads) {
+		.ctx = sa, .writer = stress_atomic_thread,
+		.writers = STRESS_ATOMIC_THREADS, .name = "iopgtable-atomic",
+	};
+	stress_threads_init(test, &sa->st);
 
 	mod_timer(&sa->timer, jiffies + 1);
-	for (i = 0; i < ARRAY_SIZE(sa->tasks); i++) {
-		struct task_struct *task;
-
-		task = kthread_create(stress_atomic_thread, (void *)i,
-				      "iopgtable-atomic%lu", i);
-		KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(task), "kthread_create: %ld",
-				       PTR_ERR(task));
-		get_task_struct(task);
-		sa->tasks[i] = task;
-		wake_up_process(task);
-	}
+	stress_threads_run(test, &sa->st);
 	wait_for_completion(&sa->timer_done);
-	wait_for_completion(&sa->done);
-	for (i = 0; i < ARRAY_SIZE(sa->tasks); i++) {
-		kthread_stop_put(sa->tasks[i]);
-		sa->tasks[i] = NULL;
-	}
 
-	KUNIT_EXPECT_EQ_MSG(test, atomic_long_read(&sa->errors), 0,
-			    "first: %s", sa->what);
+	stress_expect_no_errors(test, &sa->errors);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&violations->n), 0);
 	kunit_info(test, "%u CPUs: %d threads made %d rounds under a spinlock, a timer %d (%ld without memory)",
 		   num_online_cpus(), STRESS_ATOMIC_THREADS,
@@ -1306,8 +1317,11 @@ static void stress_atomic_contexts(struct kunit *test)
 		   atomic_long_read(&sa->enomem));
 }
 
+/* The attributes of KUNIT_CASE_SLOW, for the parameterised cases. */
+#define STRESS_SLOW	{ .speed = KUNIT_SPEED_SLOW }
+
 static struct kunit_case stress_test_cases[] = {
-	KUNIT_CASE_PARAM(stress_test, stress_gen_params),
+	KUNIT_CASE_PARAM_ATTR(stress_test, stress_gen_params, STRESS_SLOW),
 	KUNIT_CASE_SLOW(stress_reservations),
 	KUNIT_CASE_SLOW(stress_debugfs_dump),
 	KUNIT_CASE_SLOW(stress_atomic_contexts),
