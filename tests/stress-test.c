@@ -31,15 +31,24 @@
  * depends on timing. The seed is the stress_seed module parameter, printed.
  * The allocators here count with atomics: the suites' shared one does not.
  *
- * A second case makes reservations on several CPUs at once with the
- * default allocator (see stress_reservations()), a third reads the debugfs
- * dump beside unmaps that free tables (stress_debugfs_dump()), a fourth
- * makes the running calls in atomic context (stress_atomic_contexts()).
- * All start their threads with stress_threads_run().
+ * The other cases each aim at one path of the concurrency contract:
+ * reservations made on several CPUs at once (stress_reservations()), the
+ * debugfs dump beside unmaps that free tables (stress_debugfs_dump()), the
+ * running calls in atomic context (stress_atomic_contexts()), threads held
+ * in the allocator until all have read the same empty entry, so that each
+ * table is installed by one and freed by the others (stress_install_race()),
+ * whole 1G spans freed beside maps and unmaps in the other spans of their
+ * level-1 table (stress_span_frees()), reservations, splits and sg_table
+ * maps in every granule, coherent or not (stress_prealloc_split()), walks
+ * of holes and pages beside maps and unmaps (stress_walk_holes()), and raw
+ * 64-bit entry reads against the writes of those entries and splits of the
+ * block under them (stress_entry_atomicity()). All start their threads
+ * with stress_threads_run().
  */
 
 #include <kunit/test.h>
 #include <linux/atomic.h>
+#include <linux/bitfield.h>
 #include <linux/completion.h>
 #include <linux/cpumask.h>
 #include <linux/gfp.h>
@@ -48,15 +57,19 @@
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/prandom.h>
+#include <linux/scatterlist.h>
 #include <linux/seq_file.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
 #include <linux/sizes.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
+#include <linux/wait.h>
 #include <linux/xarray.h>
 
 #include "test-util.h"
+
+#include <trace/events/iopgtable.h>
 
 static ulong stress_seed = 0x57e55;
 module_param(stress_seed, ulong, 0444);
@@ -306,6 +319,94 @@ static void stress_expect_all_freed(struct kunit *test,
 			    "%s: bytes left allocated", when);
 }
 
+/**
+ * struct stress_table_events - a table's allocations and frees as its
+ *	tracepoints report them, which counts with the default allocator
+ * @ops: the table; NULL until it is known: then every table's.
+ * @tables: the counts.
+ */
+struct stress_table_events {
+	const void *ops;
+	struct stress_tables tables;
+};
+
+static bool stress_events_mine(struct stress_table_events *ev,
+			       const void *ops)
+{
+	const void *mine = READ_ONCE(ev->ops);
+
+	return !mine || mine == ops;
+}
+
+static void stress_on_table_alloc(void *data, const void *ops,
+				  unsigned int level, u64 paddr, size_t size)
+{
+	struct stress_table_events *ev = data;
+
+	if (!stress_events_mine(ev, ops))
+		return;
+	atomic_long_inc(&ev->tables.allocs);
+	atomic_long_add(size, &ev->tables.live_bytes);
+}
+
+static void stress_on_table_free(void *data, const void *ops,
+				 unsigned int level, u64 paddr, size_t size)
+{
+	struct stress_table_events *ev = data;
+
+	if (!stress_events_mine(ev, ops))
+		return;
+	atomic_long_inc(&ev->tables.frees);
+	atomic_long_sub(size, &ev->tables.live_bytes);
+}
+
+static void stress_count_tables_stop(void *data)
+{
+	unregister_trace_iopgtable_table_free(stress_on_table_free, data);
+	unregister_trace_iopgtable_table_alloc(stress_on_table_alloc, data);
+	tracepoint_synchronize_unregister();
+}
+
+/* Count in @ev the tables allocated and freed until the test ends. */
+static void stress_count_tables(struct kunit *test,
+				struct stress_table_events *ev)
+{
+	KUNIT_ASSERT_EQ(test,
+			register_trace_iopgtable_table_alloc(stress_on_table_alloc,
+							     ev), 0);
+	if (register_trace_iopgtable_table_free(stress_on_table_free, ev)) {
+		stress_count_tables_stop(ev);
+		KUNIT_FAIL_AND_ABORT(test, "cannot count table frees");
+	}
+	KUNIT_ASSERT_EQ(test,
+			kunit_add_action_or_reset(test, stress_count_tables_stop,
+						  ev), 0);
+}
+
+/*
+ * The suites' view of a table a stress case made, for the walks of
+ * test-util.c and the device-view checks of test-dma.c. It owns nothing:
+ * never give it to iopgtable_test_release(). With a non-coherent walker's
+ * device, tells the device where the root is.
+ */
+static void stress_view_init(struct kunit *test, struct iopgtable_test_table *t,
+			     enum iopgtable_fmt fmt, struct iopgtable_ops *ops,
+			     const struct iopgtable_cfg *cfg)
+{
+	struct iopgtable_test_geometry g;
+
+	memset(t, 0, sizeof(*t));
+	t->test = test;
+	t->fmt = fmt;
+	t->ops = ops;
+	t->cfg = *cfg;
+	t->shadow = iopgtable_test_shadow_of(cfg->iommu_dev);
+	if (t->shadow) {
+		iopgtable_test_geometry(t, &g);
+		iopgtable_test_shadow_set_root(t->shadow, g.root, g.start);
+	}
+}
+
 /* Cleanup: free the table that *@data points to, if there is one. */
 static void stress_free_ops(void *data)
 {
@@ -324,6 +425,170 @@ static void stress_free_ops_at_exit(struct kunit *test,
 	KUNIT_ASSERT_EQ(test,
 			kunit_add_action_or_reset(test, stress_free_ops, ops),
 			0);
+}
+
+/* Buffers mapped to a non-coherent walker's device: its tables. */
+static unsigned long stress_dma_mapped(const struct iopgtable_cfg *cfg)
+{
+	struct iopgtable_test_shadow *sh = iopgtable_test_shadow_of(cfg->iommu_dev);
+
+	return sh ? iopgtable_test_shadow_nr(sh) : 0;
+}
+
+/* Once a table is freed, its device has no more mapped than @before. */
+static void stress_expect_dma_unmapped(struct kunit *test,
+				       const struct iopgtable_cfg *cfg,
+				       unsigned long before, const char *when)
+{
+	KUNIT_EXPECT_EQ_MSG(test, stress_dma_mapped(cfg), before,
+			    "%s: tables left mapped for DMA", when);
+}
+
+/* The walker's own reading of an entry (test-dma.c, test-util.c). */
+#define STRESS_PTE_TYPE		GENMASK_ULL(1, 0)
+#define STRESS_PTE_TABLE	3
+#define STRESS_PTE_OA		GENMASK_ULL(47, 12)
+/* Software bits: the walker ignores them, a sync marks table entries. */
+#define STRESS_PTE_SW		GENMASK_ULL(58, 55)
+
+/*
+ * Read the entry at @ptep as the walker does: one 64-bit single-copy
+ * atomic load. READ_ONCE() of a u64 may be two loads on a 32-bit kernel;
+ * atomic64_read() is LDRD there, single-copy atomic with LPAE.
+ */
+static u64 stress_read_pte(const u64 *ptep)
+{
+#ifdef CONFIG_64BIT
+	return READ_ONCE(*ptep);
+#else
+	return atomic64_read((const atomic64_t *)ptep);
+#endif
+}
+
+/* Write @pte at @ptep as the library does: one 64-bit store. */
+static void stress_write_pte(u64 *ptep, u64 pte)
+{
+#ifdef CONFIG_64BIT
+	WRITE_ONCE(*ptep, pte);
+#else
+	atomic64_set((atomic64_t *)ptep, pte);
+#endif
+}
+
+/* Whether @pte is a table entry at level @lvl. */
+static bool stress_is_table(u64 pte, int lvl)
+{
+	return lvl < 3 && FIELD_GET(STRESS_PTE_TYPE, pte) == STRESS_PTE_TABLE;
+}
+
+/* Whether @pte is a table entry at level @lvl that links @table. */
+static bool stress_links(u64 pte, int lvl, phys_addr_t table)
+{
+	return stress_is_table(pte, lvl) && (pte & STRESS_PTE_OA) == table;
+}
+
+/*
+ * The address of the entry at level @lvl on the way to @iova, or NULL
+ * where the walk ends above that level. Reads no table below @lvl: the
+ * caller knows that the tables it crosses stay.
+ */
+static u64 *stress_entry_ptr(struct iopgtable_test_table *t, u64 iova,
+			     int lvl)
+{
+	struct iopgtable_test_geometry g;
+	phys_addr_t table;
+	int l;
+
+	iopgtable_test_geometry(t, &g);
+	table = g.root;
+	for (l = g.start; ; l++) {
+		unsigned int shift = g.granule_lg2 + (3 - l) * g.bits;
+		unsigned int ibits = l == g.start ? g.root_bits : g.bits;
+		u64 *ptep = (u64 *)phys_to_virt(table) +
+			    ((iova >> shift) & (BIT_ULL(ibits) - 1));
+		u64 pte;
+
+		if (l == lvl)
+			return ptep;
+		pte = stress_read_pte(ptep);
+		if (!stress_is_table(pte, l))
+			return NULL;
+		table = pte & STRESS_PTE_OA;
+	}
+}
+
+/* The entry at level @lvl on the way to @iova, or 0: stress_entry_ptr(). */
+static u64 stress_entry(struct iopgtable_test_table *t, u64 iova, int lvl)
+{
+	u64 *ptep = stress_entry_ptr(t, iova, lvl);
+
+	return ptep ? stress_read_pte(ptep) : 0;
+}
+
+/**
+ * struct stress_granule - a format, granule and walker the cases run in
+ * @desc: the parameter's name.
+ * @fmt: the format.
+ * @pgsize_bitmap: the granule and the block sizes.
+ * @coherent: the walker snoops the CPU's caches; else it reads the tables
+ *	through the copy tests/test-dma.c keeps (where the kernel has it).
+ */
+struct stress_granule {
+	const char *desc;
+	enum iopgtable_fmt fmt;
+	unsigned long pgsize_bitmap;
+	bool coherent;
+};
+
+static const struct stress_granule stress_granules[] = {
+	{ "arm_64_lpae_s1 4K", IOPGTABLE_ARM_64_LPAE_S1,
+	  SZ_4K | SZ_2M | SZ_1G, true },
+	{ "arm_64_lpae_s1 16K", IOPGTABLE_ARM_64_LPAE_S1, SZ_16K | SZ_32M, true },
+	{ "arm_64_lpae_s1 64K", IOPGTABLE_ARM_64_LPAE_S1, SZ_64K | SZ_512M,
+	  true },
+	{ "mali_lpae 4K", IOPGTABLE_ARM_MALI_LPAE, SZ_4K | SZ_2M | SZ_1G, true },
+	{ "arm_64_lpae_s1 4K, non-coherent", IOPGTABLE_ARM_64_LPAE_S1,
+	  SZ_4K | SZ_2M | SZ_1G, false },
+	{ "arm_64_lpae_s1 16K, non-coherent", IOPGTABLE_ARM_64_LPAE_S1,
+	  SZ_16K | SZ_32M, false },
+	{ "arm_64_lpae_s1 64K, non-coherent", IOPGTABLE_ARM_64_LPAE_S1,
+	  SZ_64K | SZ_512M, false },
+};
+
+static void stress_granule_desc(const struct stress_granule *g, char *desc)
+{
+	strscpy(desc, g->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(stress_granule, stress_granules, stress_granule_desc);
+
+/*
+ * The configuration for @g: no TLB callbacks, the default allocator, and
+ * for a non-coherent walker a device that keeps the walker's copy (the
+ * case skips where the kernel cannot have one).
+ */
+static struct iopgtable_cfg stress_granule_cfg(struct kunit *test,
+					       const struct stress_granule *g)
+{
+	struct iopgtable_cfg cfg = iopgtable_test_cfg(g->fmt);
+
+	cfg.pgsize_bitmap = g->pgsize_bitmap;
+	cfg.coherent_walk = g->coherent;
+	if (!g->coherent)
+		cfg.iommu_dev = iopgtable_test_shadow_device(test,
+							     "iopgtable-stress");
+	return cfg;
+}
+
+/* The levels of a walk in @fmt with @cfg, as the architecture counts them. */
+static unsigned int stress_levels(enum iopgtable_fmt fmt,
+				  const struct iopgtable_cfg *cfg)
+{
+	unsigned int lg2 = __ffs(cfg->pgsize_bitmap);
+
+	if (fmt == IOPGTABLE_ARM_MALI_LPAE)
+		return 4;
+	return DIV_ROUND_UP(cfg->ias - lg2, lg2 - 3);
 }
 
 struct stress_case {
@@ -1317,6 +1582,1859 @@ static void stress_atomic_contexts(struct kunit *test)
 		   atomic_long_read(&sa->enomem));
 }
 
+#define STRESS_RACE_THREADS	4
+#define STRESS_RACE_ROUNDS	8
+
+/**
+ * struct stress_race - threads that race to install the same tables
+ * @test: the test.
+ * @fmt: the format.
+ * @st: the threads.
+ * @tables: the allocations, counted; in the table's cookie.
+ * @ops: the round's table.
+ * @granule_lg2: log2 of the granule, the size of the pages mapped.
+ * @iova: where the round's pages go: thread i maps the page i pages on.
+ * @phys: what they map to: thread i's page at @phys + i pages.
+ * @holding: the allocator holds each call until every thread has made one.
+ * @arrived: the allocator calls held so far in the round.
+ * @wq: where they wait.
+ * @errors: wrong results.
+ */
+struct stress_race {
+	struct kunit *test;
+	enum iopgtable_fmt fmt;
+	struct stress_threads st;
+	struct stress_tables tables;
+	struct iopgtable_ops *ops;
+	unsigned int granule_lg2;
+	u64 iova;
+	u64 phys;
+	bool holding;
+	atomic_t arrived;
+	wait_queue_head_t wq;
+	struct stress_errors errors;
+};
+
+/*
+ * Hold each allocation until every thread has asked for one. A thread
+ * allocates after reading the entry empty, and none can install its table
+ * before all have allocated: so every thread has read the same empty
+ * entry, and all of them try to install a table there. One wins, the
+ * others lose and must free theirs; each level of the walk again.
+ */
+static void *stress_race_alloc(void *cookie, size_t size, gfp_t gfp)
+{
+	struct stress_race *sr = container_of(cookie, struct stress_race,
+					      tables);
+
+	if (READ_ONCE(sr->holding)) {
+		int n = atomic_inc_return(&sr->arrived);
+		int all = roundup(n, STRESS_RACE_THREADS);
+
+		wake_up_all(&sr->wq);
+		wait_event(sr->wq,
+			   atomic_read(&sr->arrived) >= all ||
+			   stress_stopping(&sr->st));
+	}
+	return stress_tables_alloc(&sr->tables, size, gfp);
+}
+
+static void stress_race_thread(void *ctx, unsigned int i)
+{
+	struct stress_race *sr = ctx;
+	struct iopgtable_ops *ops = sr->ops;
+	u64 iova = sr->iova + ((u64)i << sr->granule_lg2);
+	u64 phys = sr->phys + ((u64)i << sr->granule_lg2);
+	size_t granule = BIT(sr->granule_lg2), mapped = 0;
+	int ret;
+
+	ret = ops->map_pages(ops, iova, phys, granule, 1, STRESS_PROT,
+			     GFP_KERNEL, &mapped);
+	if (ret || mapped != granule)
+		stress_fail(&sr->errors,
+			    "thread %u: map_pages at %#llx returned %d, mapped %#zx",
+			    i, iova, ret, mapped);
+}
+
+/* Cleanup: release the threads the allocator holds. */
+static void stress_race_release(void *data)
+{
+	struct stress_race *sr = data;
+
+	WRITE_ONCE(sr->st.stop, true);
+	wake_up_all(&sr->wq);
+}
+
+/*
+ * One round on a new table made with @base; returns the tables the losers
+ * freed.
+ */
+static unsigned long stress_race_round(struct stress_race *sr,
+				       const struct iopgtable_cfg *base,
+				       struct rnd_state *rnd, unsigned int round)
+{
+	struct kunit *test = sr->test;
+	struct iopgtable_cfg cfg = *base;
+	struct iopgtable_test_table view;
+	unsigned int levels, span_lg2, i;
+	unsigned long before, lost, want;
+	long root;
+
+	before = stress_dma_mapped(&cfg);
+	stress_tables_reset(&sr->tables);
+	cfg.alloc = stress_race_alloc;
+	cfg.free = stress_tables_free;
+	sr->ops = iopgtable_alloc_ops(sr->fmt, &cfg, &sr->tables);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, sr->ops);
+	stress_view_init(test, &view, sr->fmt, sr->ops, &cfg);
+	levels = stress_levels(sr->fmt, &cfg);
+	root = atomic_long_read(&sr->tables.allocs);
+
+	/* Neighbouring pages of one leaf table, anywhere in the range. */
+	sr->granule_lg2 = __ffs(cfg.pgsize_bitmap);
+	span_lg2 = 2 * sr->granule_lg2 - 3;
+	sr->iova = iopgtable_test_rand64(rnd, BIT_ULL(cfg.ias - span_lg2)) <<
+		   span_lg2;
+	sr->iova += iopgtable_test_rand64(rnd, BIT(sr->granule_lg2 - 3) -
+					  STRESS_RACE_THREADS) <<
+		    sr->granule_lg2;
+	sr->phys = (u64)(round + 1) << 32;
+	atomic_set(&sr->arrived, 0);
+	WRITE_ONCE(sr->holding, true);
+	stress_threads_run(test, &sr->st);
+	WRITE_ONCE(sr->holding, false);
+
+	for (i = 0; i < STRESS_RACE_THREADS; i++) {
+		u64 iova = sr->iova + ((u64)i << sr->granule_lg2);
+		u64 want_pa = sr->phys + ((u64)i << sr->granule_lg2) + 8;
+
+		KUNIT_EXPECT_EQ_MSG(test, sr->ops->iova_to_phys(sr->ops, iova + 8),
+				    want_pa, "round %u: thread %u's page at %#llx",
+				    round, i, iova);
+	}
+	iopgtable_test_device_view_ok(&view);
+	/* Each level below the root: one table installed, the others lost. */
+	lost = atomic_long_read(&sr->tables.frees);
+	want = (levels - 1) * (STRESS_RACE_THREADS - 1);
+	KUNIT_EXPECT_EQ_MSG(test, atomic_long_read(&sr->tables.allocs) - root,
+			    (long)((levels - 1) * STRESS_RACE_THREADS),
+			    "round %u: tables allocated", round);
+	KUNIT_EXPECT_EQ_MSG(test, lost, want,
+			    "round %u: tables freed by the threads that lost the race to install them",
+			    round);
+
+	iopgtable_free_ops(sr->ops);
+	sr->ops = NULL;
+	stress_expect_all_freed(test, &sr->tables, "after the round");
+	stress_expect_dma_unmapped(test, &cfg, before, "after the round");
+	return lost;
+}
+
+/*
+ * Four threads released together map neighbouring pages of one empty span
+ * of a new table, so each walks through the same empty entries at every
+ * level. The allocator holds them until all have read the entry empty
+ * (stress_race_alloc()), so that every level's table is fought over by
+ * all of them, whatever the CPUs and their timing: exactly one table per
+ * level is installed and every other thread must free the one it made
+ * (its loser path), and every page must map. The counts are exact: a
+ * loser that keeps its table leaks it, an install that overwrites the
+ * winner's loses its pages.
+ */
+static void stress_install_race(struct kunit *test)
+{
+	const struct stress_granule *p = test->param_value;
+	struct iopgtable_cfg cfg = stress_granule_cfg(test, p);
+	unsigned long lost = 0;
+	struct stress_race *sr;
+	struct rnd_state rnd;
+	unsigned int round;
+
+	sr = kunit_kzalloc(test, sizeof(*sr), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, sr);
+	sr->test = test;
+	sr->fmt = p->fmt;
+	init_waitqueue_head(&sr->wq);
+	prandom_seed_state(&rnd, stress_seed ^ (u64)(p - stress_granules) << 40);
+	stress_free_ops_at_exit(test, &sr->ops);
+	sr->st = (struct stress_threads) {
+		.ctx = sr, .writer = stress_race_thread,
+		.writers = STRESS_RACE_THREADS, .name = "iopgtable-race",
+	};
+	stress_threads_init(test, &sr->st);
+	KUNIT_ASSERT_EQ(test,
+			kunit_add_action_or_reset(test, stress_race_release, sr),
+			0);
+
+	for (round = 0; round < STRESS_RACE_ROUNDS; round++)
+		lost += stress_race_round(sr, &cfg, &rnd, round);
+
+	stress_expect_no_errors(test, &sr->errors);
+	kunit_info(test,
+		   "seed %#lx, %u CPUs: %u rounds of %d threads mapping neighbouring pages of an empty span, %lu tables freed by the losers of install races",
+		   stress_seed, num_online_cpus(), STRESS_RACE_ROUNDS,
+		   STRESS_RACE_THREADS, lost);
+}
+
+#define STRESS_SPAN_BASE	SZ_512G	/* the level-1 table of [512G, 1T) */
+#define STRESS_SPAN_FREER	0	/* the 1G span the freer empties */
+#define STRESS_SPAN_WORKERS	2	/* in spans 1 and 2 */
+#define STRESS_SPAN_READER	3	/* the reader's span */
+#define STRESS_SPAN_HOLE	4	/* a span never mapped */
+#define STRESS_SPAN_SPANS	5
+#define STRESS_SPAN_THREADS	(1 + STRESS_SPAN_WORKERS + 1)
+#define STRESS_SPAN_REGIONS	16	/* 2M regions of tables in a span */
+#define STRESS_SPAN_BLOCKS	4	/* then 2M regions of blocks (freer) */
+#define STRESS_SPAN_FREES	48	/* the freer's spans */
+#define STRESS_SPAN_OPS		256	/* per worker */
+#define STRESS_SPAN_RUN		32	/* pages of a run, at most */
+#define STRESS_SPAN_FIXED	8	/* the reader's pages */
+#define STRESS_SPAN_HOLE_REGION	300	/* a 2M region no one maps */
+
+static const struct stress_granule stress_span_cases[] = {
+	{ "arm_64_lpae_s1 4K", IOPGTABLE_ARM_64_LPAE_S1,
+	  SZ_4K | SZ_2M | SZ_1G, true },
+	{ "mali_lpae 4K", IOPGTABLE_ARM_MALI_LPAE, SZ_4K | SZ_2M | SZ_1G, true },
+	{ "arm_64_lpae_s1 4K, non-coherent", IOPGTABLE_ARM_64_LPAE_S1,
+	  SZ_4K | SZ_2M | SZ_1G, false },
+};
+
+KUNIT_ARRAY_PARAM(stress_span, stress_span_cases, stress_granule_desc);
+
+/* What a worker's 2M region holds. */
+enum stress_span_state {
+	STRESS_SPAN_EMPTY,	/* nothing, no table */
+	STRESS_SPAN_EMPTY_TABLE,	/* an empty level-3 table */
+	STRESS_SPAN_BLOCK,	/* a 2M block */
+	STRESS_SPAN_PAGES,	/* pages from its start, in a table */
+};
+
+/**
+ * struct stress_span_thread - the freer, a worker or the reader
+ * @rnd: its random state.
+ * @state: workers: what each region holds.
+ * @gen: workers: the generation of each region's last map.
+ * @pages: workers: the pages mapped from a region's start.
+ * @calls: map and unmap calls made.
+ * @removed: tables its calls removed, by the contract's rules.
+ * @frees: tables freed while it ran a call (by the free callback).
+ * @flushes: tlb_flush_walk calls made while it ran a call.
+ * @call_flushes: @flushes when its current call began.
+ * @reads: the reader: translations and walks checked.
+ * @seen: the reader: each span's level-1 entry once it links a table.
+ */
+struct stress_span_thread {
+	struct rnd_state rnd;
+	u8 state[STRESS_SPAN_REGIONS];
+	u8 gen[STRESS_SPAN_REGIONS];
+	u16 pages[STRESS_SPAN_REGIONS];
+	unsigned long calls;
+	unsigned long removed;
+	unsigned long frees;
+	unsigned long flushes;
+	unsigned long call_flushes;
+	unsigned long reads;
+	u64 seen[STRESS_SPAN_SPANS];
+};
+
+/**
+ * struct stress_span_addr - an address the reader checks, and its walk
+ * @iova: the address.
+ * @phys: what it translates to; 0 for a hole.
+ * @walk: the entries iopgtable_walk() reads, taken before the threads
+ *	start: nothing on its way changes while they run.
+ */
+struct stress_span_addr {
+	u64 iova;
+	u64 phys;
+	struct iopgtable_walk walk;
+};
+
+/**
+ * struct stress_span - whole 1G spans freed beside work in other spans
+ * @tables: the allocations, counted; in the table's cookie.
+ * @ops: the table.
+ * @view: the suites' view of it, for the raw walks.
+ * @st: the freer, the workers, then the reader.
+ * @threads: their state.
+ * @addrs: the reader's addresses: pages, holes beside them, a hole in an
+ *	empty 2M region of its span and one in the span never mapped.
+ * @naddrs: how many.
+ * @errors: wrong results.
+ * @bad_frees: tables freed that the walker could still reach, or before
+ *	the flush of the walk caches.
+ * @bad_flushes: walk caches flushed before the entry was cleared.
+ */
+struct stress_span {
+	struct stress_tables tables;
+	struct iopgtable_ops *ops;
+	struct iopgtable_test_table view;
+	struct stress_threads st;
+	struct stress_span_thread threads[STRESS_SPAN_THREADS];
+	struct stress_span_addr addrs[2 * STRESS_SPAN_FIXED + 2];
+	unsigned int naddrs;
+	struct stress_errors errors;
+	struct stress_errors bad_frees;
+	struct stress_errors bad_flushes;
+};
+
+static u64 stress_span_iova(unsigned int span, unsigned int region)
+{
+	return STRESS_SPAN_BASE + span * (u64)SZ_1G + region * (u64)SZ_2M;
+}
+
+/* The thread making the current call, or NULL (the test itself). */
+static struct stress_span_thread *stress_span_self(struct stress_span *ss)
+{
+	unsigned int i;
+
+	for (i = 0; i < STRESS_SPAN_THREADS; i++)
+		if (ss->st.tasks[i] == current)
+			return &ss->threads[i];
+	return NULL;
+}
+
+/*
+ * Whether a level-1 entry of the spans in use, or a level-2 entry of their
+ * regions, links @table. The freer's level-2 table is read only from the
+ * freer: it may be freed at any time.
+ */
+static bool stress_span_linked(struct stress_span *ss,
+			       struct stress_span_thread *self,
+			       phys_addr_t table)
+{
+	unsigned int span, r;
+
+	for (span = 0; span < STRESS_SPAN_SPANS; span++) {
+		u64 iova = stress_span_iova(span, 0);
+
+		if (stress_links(stress_entry(&ss->view, iova, 1), 1, table))
+			return true;
+		if (span == STRESS_SPAN_HOLE ||
+		    (span == STRESS_SPAN_FREER &&
+		     self != &ss->threads[STRESS_SPAN_FREER]))
+			continue;
+		for (r = 0; r < STRESS_SPAN_REGIONS + STRESS_SPAN_BLOCKS; r++)
+			if (stress_links(stress_entry(&ss->view,
+						      stress_span_iova(span, r), 2),
+					 2, table))
+				return true;
+	}
+	return false;
+}
+
+/*
+ * A table the walker could still reach must not be freed, and not before
+ * the walk caches were told: the call that frees it must have called
+ * tlb_flush_walk first.
+ */
+static void stress_span_free(void *cookie, void *pages, size_t size)
+{
+	struct stress_span *ss = container_of(cookie, struct stress_span,
+					      tables);
+	struct stress_span_thread *self = stress_span_self(ss);
+	phys_addr_t table = virt_to_phys(pages);
+
+	if (self) {
+		self->frees++;
+		if (stress_span_linked(ss, self, table))
+			stress_fail(&ss->bad_frees,
+				    "thread %td: table %pa freed while an entry links it",
+				    self - ss->threads, &table);
+		if (self->flushes == self->call_flushes)
+			stress_fail(&ss->bad_frees,
+				    "thread %td: table %pa freed before tlb_flush_walk",
+				    self - ss->threads, &table);
+	}
+	stress_tables_free(cookie, pages, size);
+}
+
+/*
+ * The span's entry must be clear when its walk caches are invalidated,
+ * for a non-coherent walker in its copy too: else the walker reloads it.
+ */
+static void stress_span_flush_walk(u64 iova, u64 size, size_t granule,
+				   void *cookie)
+{
+	struct stress_span *ss = container_of(cookie, struct stress_span,
+					      tables);
+	struct stress_span_thread *self = stress_span_self(ss);
+	int lvl = size == SZ_1G ? 1 : 2;
+	u64 *ptep, pte = 0, seen = 0;
+
+	if (!self)
+		return;
+	self->flushes++;
+	ptep = stress_entry_ptr(&ss->view, iova, lvl);
+	if (ptep) {
+		pte = stress_read_pte(ptep);
+		seen = pte;
+		if (ss->view.shadow)
+			iopgtable_test_read_pte(&ss->view, true,
+						virt_to_phys(ptep), &seen);
+	}
+	if (pte || seen)
+		stress_fail(&ss->bad_flushes,
+			    "thread %td: tlb_flush_walk of %#llx+%#llx with its level %d entry %#llx, %#llx as the walker reads it",
+			    self - ss->threads, iova, size, lvl, pte, seen);
+}
+
+static const struct iopgtable_flush_ops stress_span_flush_ops = {
+	.tlb_flush_walk	= stress_span_flush_walk,
+};
+
+static void stress_span_map(struct stress_span *ss,
+			    struct stress_span_thread *th, u64 iova, u64 phys,
+			    size_t pgsize, size_t pgcount)
+{
+	size_t mapped = 0;
+	int ret;
+
+	th->calls++;
+	th->call_flushes = th->flushes;
+	ret = ss->ops->map_pages(ss->ops, iova, phys, pgsize, pgcount,
+				 STRESS_PROT, GFP_KERNEL, &mapped);
+	if (ret || mapped != pgsize * pgcount)
+		stress_fail(&ss->errors,
+			    "thread %td: map_pages at %#llx returned %d, mapped %#zx of %#zx",
+			    th - ss->threads, iova, ret, mapped,
+			    pgsize * pgcount);
+}
+
+static void stress_span_unmap(struct stress_span *ss,
+			      struct stress_span_thread *th, u64 iova,
+			      size_t pgsize, size_t pgcount)
+{
+	size_t unmapped;
+
+	th->calls++;
+	th->call_flushes = th->flushes;
+	unmapped = ss->ops->unmap_pages(ss->ops, iova, pgsize, pgcount, NULL);
+	if (unmapped != pgsize * pgcount)
+		stress_fail(&ss->errors,
+			    "thread %td: unmap_pages at %#llx unmapped %#zx of %#zx",
+			    th - ss->threads, iova, unmapped, pgsize * pgcount);
+}
+
+static void stress_span_expect(struct stress_span *ss,
+			       struct stress_span_thread *th, u64 iova,
+			       u64 want)
+{
+	u64 got = ss->ops->iova_to_phys(ss->ops, iova);
+
+	if (got != want)
+		stress_fail(&ss->errors,
+			    "thread %td: IOVA %#llx translates to %#llx, wanted %#llx",
+			    th - ss->threads, iova, got, want);
+}
+
+static u64 stress_span_phys(unsigned int gen, unsigned int span,
+			    unsigned int region)
+{
+	return (u64)gen << 32 | (u64)(span * 32 + region) << 21;
+}
+
+/*
+ * Fill the freer's span: runs of pages in the regions of @mask, each in a
+ * level-3 table of its own, and 2M blocks in some of the others. Returns
+ * the tables made: the level-2 table and one per run.
+ */
+static unsigned int stress_span_fill(struct stress_span *ss,
+				     struct stress_span_thread *th,
+				     unsigned int gen, u32 mask, u16 *off,
+				     u16 *len, bool unmap_runs)
+{
+	unsigned int r, runs = 0;
+
+	for (r = 0; r < STRESS_SPAN_REGIONS; r++) {
+		u64 iova = stress_span_iova(STRESS_SPAN_FREER, r);
+		u64 phys = stress_span_phys(gen, STRESS_SPAN_FREER, r);
+
+		if (!(mask & BIT(r)))
+			continue;
+		len[r] = 1 + prandom_u32_state(&th->rnd) % STRESS_SPAN_RUN;
+		off[r] = prandom_u32_state(&th->rnd) % (512 - len[r]);
+		iova += off[r] * SZ_4K;
+		phys += off[r] * SZ_4K;
+		stress_span_map(ss, th, iova, phys, SZ_4K, len[r]);
+		stress_span_expect(ss, th, iova, phys);
+		stress_span_expect(ss, th, iova + (len[r] - 1) * SZ_4K + 8,
+				   phys + (len[r] - 1) * SZ_4K + 8);
+		if (unmap_runs)
+			stress_span_unmap(ss, th, iova, SZ_4K, len[r]);
+		runs++;
+	}
+	for (r = 0; r < STRESS_SPAN_BLOCKS && !unmap_runs; r++) {
+		u64 iova = stress_span_iova(STRESS_SPAN_FREER,
+					    STRESS_SPAN_REGIONS + r);
+
+		if (prandom_u32_state(&th->rnd) % 2)
+			stress_span_map(ss, th, iova,
+					stress_span_phys(gen, STRESS_SPAN_FREER,
+							 STRESS_SPAN_REGIONS + r),
+					SZ_2M, 1);
+	}
+	return 1 + runs;
+}
+
+/*
+ * The freer fills its 1G span and empties it with one unmap of the whole
+ * span, which clears its level-1 entry and frees the level-2 table and the
+ * level-3 tables below; or maps a 1G block there, over nothing or over
+ * tables that unmaps of their pages left empty, which the map frees.
+ */
+static void stress_span_freer(struct stress_span *ss, struct stress_span_thread *th)
+{
+	u64 span = stress_span_iova(STRESS_SPAN_FREER, 0);
+	u16 off[STRESS_SPAN_REGIONS], len[STRESS_SPAN_REGIONS];
+	unsigned int k;
+
+	for (k = 0; k < STRESS_SPAN_FREES && !stress_stopping(&ss->st); k++) {
+		unsigned int gen = k + 1, kind = prandom_u32_state(&th->rnd) % 4;
+		u32 mask = 1 + prandom_u32_state(&th->rnd) %
+			   (BIT(STRESS_SPAN_REGIONS) - 1);
+		u64 block = (u64)gen << 32;
+
+		if (kind < 2) {
+			th->removed += stress_span_fill(ss, th, gen, mask, off,
+							len, false);
+		} else {
+			if (kind == 3)
+				th->removed += stress_span_fill(ss, th, gen,
+								mask, off, len,
+								true);
+			stress_span_map(ss, th, span, block, SZ_1G, 1);
+			stress_span_expect(ss, th, span + SZ_1G - 8,
+					   block + SZ_1G - 8);
+		}
+		stress_span_unmap(ss, th, span, SZ_1G, 1);
+		stress_span_expect(ss, th, span + 8, 0);
+		cond_resched();
+	}
+}
+
+/* A worker maps and unmaps blocks and pages in the 2M regions of its span. */
+static void stress_span_worker(struct stress_span *ss,
+			       struct stress_span_thread *th,
+			       unsigned int span)
+{
+	unsigned int k;
+
+	for (k = 0; k < STRESS_SPAN_OPS && !stress_stopping(&ss->st); k++) {
+		unsigned int r = prandom_u32_state(&th->rnd) % STRESS_SPAN_REGIONS;
+		u64 iova = stress_span_iova(span, r), phys;
+		unsigned int n;
+
+		switch (th->state[r]) {
+		case STRESS_SPAN_EMPTY:
+		case STRESS_SPAN_EMPTY_TABLE:
+			th->gen[r] = th->gen[r] % 255 + 1;
+			phys = stress_span_phys(th->gen[r], span, r);
+			if (prandom_u32_state(&th->rnd) % 3) {
+				n = prandom_u32_state(&th->rnd) % 3 ?
+				    1 + prandom_u32_state(&th->rnd) %
+				    STRESS_SPAN_RUN : 512;
+				stress_span_map(ss, th, iova, phys, SZ_4K, n);
+				stress_span_expect(ss, th, iova + (n - 1) * SZ_4K,
+						   phys + (n - 1) * SZ_4K);
+				th->state[r] = STRESS_SPAN_PAGES;
+				th->pages[r] = n;
+				break;
+			}
+			/* A block over an empty table frees the table. */
+			stress_span_map(ss, th, iova, phys, SZ_2M, 1);
+			stress_span_expect(ss, th, iova + SZ_1M, phys + SZ_1M);
+			th->removed += th->state[r] == STRESS_SPAN_EMPTY_TABLE;
+			th->state[r] = STRESS_SPAN_BLOCK;
+			break;
+		case STRESS_SPAN_BLOCK:
+			stress_span_unmap(ss, th, iova, SZ_2M, 1);
+			th->state[r] = STRESS_SPAN_EMPTY;
+			break;
+		default:
+			/*
+			 * The whole 2M removes the table, as the pages do
+			 * when they are all of them; a run leaves it.
+			 */
+			if (th->pages[r] == 512 ||
+			    prandom_u32_state(&th->rnd) % 2) {
+				stress_span_unmap(ss, th, iova, SZ_2M, 1);
+				th->state[r] = STRESS_SPAN_EMPTY;
+				th->removed++;
+			} else {
+				stress_span_unmap(ss, th, iova, SZ_4K,
+						  th->pages[r]);
+				th->state[r] = STRESS_SPAN_EMPTY_TABLE;
+			}
+			break;
+		}
+		cond_resched();
+	}
+}
+
+static void stress_span_writer(void *ctx, unsigned int i)
+{
+	struct stress_span *ss = ctx;
+
+	if (i == STRESS_SPAN_FREER)
+		stress_span_freer(ss, &ss->threads[i]);
+	else
+		stress_span_worker(ss, &ss->threads[i], i);
+}
+
+/*
+ * The reader translates and walks its pages and holes, whose walks do not
+ * change, and holes in the workers' spans, whose level-1 entry goes from
+ * empty to a table once and then stays.
+ */
+static void stress_span_reader(void *ctx, unsigned int i)
+{
+	struct stress_span *ss = ctx;
+	struct stress_span_thread *th = &ss->threads[i];
+	struct iopgtable_walk walk;
+
+	do {
+		unsigned int k = prandom_u32_state(&th->rnd) %
+				 (ss->naddrs + STRESS_SPAN_WORKERS);
+		u64 iova, got;
+
+		if (k < ss->naddrs) {
+			struct stress_span_addr *a = &ss->addrs[k];
+
+			iova = a->iova;
+			got = ss->ops->iova_to_phys(ss->ops, iova);
+			iopgtable_walk(ss->ops, iova, &walk);
+			if (got != a->phys ||
+			    memcmp(&walk, &a->walk, sizeof(walk)))
+				stress_fail(&ss->errors,
+					    "reader: IOVA %#llx translates to %#llx, wanted %#llx; walk of %u entries, the last %#llx, wanted %u, %#llx",
+					    iova, got, a->phys, walk.nr,
+					    walk.ptes[walk.nr - 1], a->walk.nr,
+					    a->walk.ptes[a->walk.nr - 1]);
+		} else {
+			unsigned int span = 1 + k - ss->naddrs;
+			u64 *seen = &th->seen[span];
+
+			iova = stress_span_iova(span, STRESS_SPAN_HOLE_REGION) +
+			       SZ_64K;
+			got = ss->ops->iova_to_phys(ss->ops, iova);
+			iopgtable_walk(ss->ops, iova, &walk);
+			if (walk.nr == 3 && !*seen &&
+			    stress_is_table(walk.ptes[1], 1))
+				*seen = walk.ptes[1];
+			if (got || walk.nr != (*seen ? 3 : 2) ||
+			    (walk.ptes[1] ^ *seen) & ~STRESS_PTE_SW ||
+			    walk.ptes[walk.nr - 1])
+				stress_fail(&ss->errors,
+					    "reader: hole %#llx translates to %#llx, walk of %u entries: level 1 %#llx (seen %#llx), last %#llx",
+					    iova, got, walk.nr, walk.ptes[1],
+					    *seen, walk.ptes[walk.nr - 1]);
+		}
+		th->reads++;
+		cond_resched();
+	} while (stress_writing(&ss->st));
+}
+
+/* Map the reader's pages, and note what it must see at them and beside. */
+static void stress_span_setup_reader(struct kunit *test, struct stress_span *ss)
+{
+	unsigned int j;
+
+	for (j = 0; j < STRESS_SPAN_FIXED; j++) {
+		u64 iova = stress_span_iova(STRESS_SPAN_READER, j % 4) +
+			   (1 + 61 * j) * (u64)SZ_4K;
+		u64 phys = stress_span_phys(255, STRESS_SPAN_READER, j) +
+			   (1 + 61 * j) * (u64)SZ_4K;
+		size_t mapped = 0;
+
+		KUNIT_ASSERT_EQ(test,
+				ss->ops->map_pages(ss->ops, iova, phys, SZ_4K, 1,
+						   STRESS_PROT, GFP_KERNEL,
+						   &mapped), 0);
+		ss->addrs[ss->naddrs++] = (struct stress_span_addr) {
+			.iova = iova + 8, .phys = phys + 8,
+		};
+		ss->addrs[ss->naddrs++].iova = iova + SZ_4K;
+	}
+	ss->addrs[ss->naddrs++].iova =
+		stress_span_iova(STRESS_SPAN_READER, STRESS_SPAN_HOLE_REGION);
+	ss->addrs[ss->naddrs++].iova = stress_span_iova(STRESS_SPAN_HOLE, 0);
+	for (j = 0; j < ss->naddrs; j++)
+		KUNIT_ASSERT_EQ(test, iopgtable_walk(ss->ops, ss->addrs[j].iova,
+						     &ss->addrs[j].walk), 0);
+}
+
+/*
+ * One thread fills a 1G span and empties it whole, again and again, so
+ * that tables above the last level are freed (its level-2 table, from the
+ * level-1 table all the threads share) while two others map and unmap
+ * blocks and pages in their own 1G spans of the same 512G table and one
+ * reads addresses in a span of its own and holes in the workers' spans.
+ * The allocator's free checks that the freed table is linked from no
+ * entry and that its call flushed the walk caches first; the flush checks
+ * that the entry was cleared, and for a non-coherent walker synced,
+ * first. Each thread must free exactly the tables its calls removed,
+ * every translation and walk must be exact, and every table must be freed
+ * with the page table.
+ */
+static void stress_span_frees(struct kunit *test)
+{
+	const struct stress_granule *p = test->param_value;
+	struct iopgtable_cfg cfg = stress_granule_cfg(test, p);
+	struct iopgtable_test_count *violations;
+	unsigned long removed = 0, frees, calls = 0, reads = 0, before;
+	struct stress_span *ss;
+	unsigned int i, r;
+
+	ss = kunit_kzalloc(test, sizeof(*ss), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ss);
+	violations = kunit_kzalloc(test, sizeof(*violations), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, violations);
+	before = stress_dma_mapped(&cfg);
+	cfg.alloc = stress_tables_alloc;
+	cfg.free = stress_span_free;
+	cfg.tlb = &stress_span_flush_ops;
+	ss->ops = iopgtable_alloc_ops(p->fmt, &cfg, &ss->tables);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ss->ops);
+	violations->ops = ss->ops;
+	iopgtable_test_count_violations(test, violations);
+	stress_free_ops_at_exit(test, &ss->ops);
+	stress_view_init(test, &ss->view, p->fmt, ss->ops, &cfg);
+	for (i = 0; i < STRESS_SPAN_THREADS; i++)
+		prandom_seed_state(&ss->threads[i].rnd,
+				   stress_seed ^ ((u64)(p - stress_span_cases) << 40 | i));
+	stress_span_setup_reader(test, ss);
+	ss->st = (struct stress_threads) {
+		.ctx = ss, .writer = stress_span_writer,
+		.reader = stress_span_reader,
+		.writers = STRESS_SPAN_THREADS - 1, .readers = 1,
+		.name = "iopgtable-span",
+	};
+	stress_threads_init(test, &ss->st);
+	frees = atomic_long_read(&ss->tables.frees);
+	stress_threads_run(test, &ss->st);
+	frees = atomic_long_read(&ss->tables.frees) - frees;
+
+	stress_expect_no_errors(test, &ss->errors);
+	stress_expect_no_errors(test, &ss->bad_frees);
+	stress_expect_no_errors(test, &ss->bad_flushes);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&violations->n), 0);
+	for (i = 0; i < STRESS_SPAN_THREADS; i++) {
+		struct stress_span_thread *th = &ss->threads[i];
+
+		KUNIT_EXPECT_EQ_MSG(test, th->frees, th->removed,
+				    "thread %u: tables freed by its calls", i);
+		removed += th->removed;
+		calls += th->calls;
+		reads += th->reads;
+	}
+	KUNIT_EXPECT_EQ_MSG(test, frees, removed,
+			    "tables freed while the threads ran");
+	/* What each worker left, and the freer's span empty. */
+	for (i = 1; i <= STRESS_SPAN_WORKERS; i++) {
+		struct stress_span_thread *th = &ss->threads[i];
+
+		for (r = 0; r < STRESS_SPAN_REGIONS; r++) {
+			u64 iova = stress_span_iova(i, r);
+			u64 phys = stress_span_phys(th->gen[r], i, r);
+			u64 last = th->state[r] == STRESS_SPAN_BLOCK ? SZ_2M :
+				   th->state[r] == STRESS_SPAN_PAGES ?
+				   th->pages[r] * (u64)SZ_4K : 0;
+
+			KUNIT_EXPECT_EQ_MSG(test,
+					    ss->ops->iova_to_phys(ss->ops, iova + 8),
+					    last ? phys + 8 : 0,
+					    "worker %u, region %u", i, r);
+			if (!last || last == SZ_2M)
+				continue;
+			KUNIT_EXPECT_EQ_MSG(test,
+					    ss->ops->iova_to_phys(ss->ops,
+								  iova + last - 8),
+					    phys + last - 8,
+					    "worker %u, region %u, its last page",
+					    i, r);
+			KUNIT_EXPECT_EQ_MSG(test,
+					    ss->ops->iova_to_phys(ss->ops,
+								  iova + last),
+					    0, "worker %u, region %u, after its pages",
+					    i, r);
+		}
+	}
+	KUNIT_EXPECT_EQ(test, stress_entry(&ss->view,
+					   stress_span_iova(STRESS_SPAN_FREER, 0),
+					   1), 0);
+	iopgtable_test_device_view_ok(&ss->view);
+
+	iopgtable_free_ops(ss->ops);
+	ss->ops = NULL;
+	stress_expect_all_freed(test, &ss->tables, "after the table");
+	stress_expect_dma_unmapped(test, &cfg, before, "after the table");
+	kunit_info(test,
+		   "seed %#lx, %u CPUs: %d spans emptied whole beside %d workers, %lu calls, %lu tables removed and freed, %lu reads",
+		   stress_seed, num_online_cpus(), STRESS_SPAN_FREES,
+		   STRESS_SPAN_WORKERS, calls, removed, reads);
+}
+
+#define STRESS_SG_BASE		SZ_64G
+#define STRESS_SG_THREADS	4
+#define STRESS_SG_BINDS		24	/* per thread */
+#define STRESS_SG_REGIONS	4	/* per thread, used in turn */
+#define STRESS_SG_PAGES		16	/* granule pages before the block, at most */
+#define STRESS_SG_PIECES	4	/* the pieces they come in, at most */
+
+/**
+ * struct stress_sg_bind - what one bind mapped
+ * @iova: where it starts.
+ * @size: its bytes.
+ * @n: its pieces: up to %STRESS_SG_PIECES of pages, then the block.
+ * @piova: each piece's IOVA.
+ * @pphys: what it maps to.
+ * @plen: its bytes.
+ * @cut: the range unmap_split() took out of the block.
+ * @cut_size: its bytes.
+ */
+struct stress_sg_bind {
+	u64 iova;
+	u64 size;
+	unsigned int n;
+	u64 piova[STRESS_SG_PIECES + 1];
+	u64 pphys[STRESS_SG_PIECES + 1];
+	u64 plen[STRESS_SG_PIECES + 1];
+	u64 cut;
+	u64 cut_size;
+};
+
+/**
+ * struct stress_sg_thread - one thread of stress_prealloc_split()
+ * @rnd: its random state.
+ * @last: its last bind, left mapped.
+ * @reserved: tables its reservations held.
+ * @taken: those of them its maps and splits took.
+ */
+struct stress_sg_thread {
+	struct rnd_state rnd;
+	struct stress_sg_bind last;
+	unsigned long reserved;
+	unsigned long taken;
+};
+
+/**
+ * struct stress_sg - reservations, splits and sg_table maps at once
+ * @ops: the table, with the default allocator.
+ * @events: its tables, counted from the tracepoints.
+ * @view: the suites' view of it.
+ * @granule_lg2: log2 of the granule.
+ * @block_lg2: log2 of the block one level up.
+ * @st: the threads.
+ * @threads: their state.
+ * @errors: wrong results.
+ */
+struct stress_sg {
+	struct iopgtable_ops *ops;
+	struct stress_table_events events;
+	struct iopgtable_test_table view;
+	unsigned int granule_lg2;
+	unsigned int block_lg2;
+	struct stress_threads st;
+	struct stress_sg_thread threads[STRESS_SG_THREADS];
+	struct stress_errors errors;
+};
+
+/* Thread @t's region @j: two blocks' span, interleaved with the others'. */
+static u64 stress_sg_region(struct stress_sg *sg, unsigned int t,
+			    unsigned int j)
+{
+	return STRESS_SG_BASE +
+	       ((u64)(j * STRESS_SG_THREADS + t) << (sg->block_lg2 + 1));
+}
+
+/* Expect @iova to translate to @want; false, with the error, if not. */
+static bool stress_sg_expect(struct stress_sg *sg, unsigned int t,
+			     const char *when, u64 iova, u64 want)
+{
+	u64 got = sg->ops->iova_to_phys(sg->ops, iova);
+
+	if (got == want)
+		return true;
+	stress_fail(&sg->errors,
+		    "thread %u, %s: IOVA %#llx translates to %#llx, wanted %#llx",
+		    t, when, iova, got, want);
+	return false;
+}
+
+/* Every piece of @b at its ends, the cut out of the block and beside it. */
+static void stress_sg_check(struct stress_sg *sg, unsigned int t,
+			    const struct stress_sg_bind *b, bool cut,
+			    const char *when)
+{
+	u64 g = BIT_ULL(sg->granule_lg2);
+	unsigned int i;
+
+	for (i = 0; i < b->n; i++) {
+		if (!stress_sg_expect(sg, t, when, b->piova[i] + 8,
+				      b->pphys[i] + 8) ||
+		    !stress_sg_expect(sg, t, when,
+				      b->piova[i] + b->plen[i] - 8,
+				      b->pphys[i] + b->plen[i] - 8))
+			return;
+	}
+	if (!cut)
+		return;
+	i = b->n - 1;
+	stress_sg_expect(sg, t, when, b->cut, 0);
+	stress_sg_expect(sg, t, when, b->cut + b->cut_size - 8, 0);
+	stress_sg_expect(sg, t, when, b->cut - g,
+			 b->pphys[i] + (b->cut - g - b->piova[i]));
+	stress_sg_expect(sg, t, when, b->cut + b->cut_size,
+			 b->pphys[i] + (b->cut + b->cut_size - b->piova[i]));
+}
+
+/*
+ * Build bind @k of thread @t in @sgt: granule pages in pieces, then a
+ * block; the first piece starts @offset bytes into the sg_table. Fills
+ * @b but for the cut.
+ */
+static void stress_sg_build(struct stress_sg *sg, unsigned int t,
+			    unsigned int k, struct sg_table *sgt, u64 *offset,
+			    struct stress_sg_bind *b)
+{
+	struct stress_sg_thread *th = &sg->threads[t];
+	unsigned int g_lg2 = sg->granule_lg2, i;
+	u64 rb = stress_sg_region(sg, t, k % STRESS_SG_REGIONS);
+	u64 gen = k % 100 + 1, block = BIT_ULL(sg->block_lg2);
+	unsigned int pages = prandom_u32_state(&th->rnd) % (STRESS_SG_PAGES + 1);
+	unsigned int skip = pages ? prandom_u32_state(&th->rnd) % 3 : 0;
+	struct scatterlist *s;
+	int ret;
+
+	memset(b, 0, sizeof(*b));
+	b->iova = rb + block - ((u64)pages << g_lg2);
+	b->size = ((u64)pages << g_lg2) + block;
+	b->n = pages ? 1 + prandom_u32_state(&th->rnd) %
+			   min(pages, STRESS_SG_PIECES) : 0;
+	for (i = 0; i < b->n; i++) {
+		unsigned int left = b->n - 1 - i;
+		unsigned int len = i == b->n - 1 ? pages :
+				   1 + prandom_u32_state(&th->rnd) %
+				   (pages - left);
+
+		b->piova[i] = i ? b->piova[i - 1] + b->plen[i - 1] : b->iova;
+		b->pphys[i] = gen << 32 | BIT_ULL(31) | (u64)t << 27 |
+			      (u64)i << 22;
+		b->plen[i] = (u64)len << g_lg2;
+		pages -= len;
+	}
+	b->piova[b->n] = rb + block;
+	b->pphys[b->n] = gen << 32 | (u64)t << sg->block_lg2;
+	b->plen[b->n] = block;
+	b->n++;
+
+	ret = sg_alloc_table(sgt, b->n, GFP_KERNEL);
+	if (ret) {
+		stress_fail(&sg->errors, "thread %u: sg_alloc_table: %d", t, ret);
+		b->n = 0;
+		return;
+	}
+	*offset = (u64)skip << g_lg2;
+	for_each_sg(sgt->sgl, s, b->n, i) {
+		u64 before = i ? 0 : *offset;
+
+		sg_dma_address(s) = b->pphys[i] - before;
+		sg_dma_len(s) = b->plen[i] + before;
+	}
+	sgt->nents = b->n;
+}
+
+/*
+ * One bind: reserve for the sg_table and for a split inside its block,
+ * map it from the reservation, split a range out of the block, then,
+ * unless it is the thread's last, unmap what is left (the whole region at
+ * once, or what the bind mapped) and give the reservation back.
+ */
+static void stress_sg_bind(struct stress_sg *sg, unsigned int t,
+			   unsigned int k)
+{
+	struct stress_sg_thread *th = &sg->threads[t];
+	struct iopgtable_ops *ops = sg->ops;
+	u64 g = BIT_ULL(sg->granule_lg2), block = BIT_ULL(sg->block_lg2);
+	struct iopgtable_prealloc pa;
+	struct stress_sg_bind b;
+	struct sg_table sgt;
+	unsigned int held, pages;
+	u64 offset, end;
+	size_t done;
+	int ret;
+
+	stress_sg_build(sg, t, k, &sgt, &offset, &b);
+	if (!b.n)
+		return;
+	pages = (block >> sg->granule_lg2) - 6;
+	b.cut = b.piova[b.n - 1] +
+		((u64)(1 + prandom_u32_state(&th->rnd) % pages) <<
+		 sg->granule_lg2);
+	b.cut_size = (1 + prandom_u32_state(&th->rnd) % 4) * g;
+	end = b.iova + b.size;
+
+	iopgtable_prealloc_init(&pa);
+	ret = iopgtable_prealloc_map_sgtable(ops, &pa, b.iova, &sgt, offset,
+					     b.size, GFP_KERNEL);
+	if (!ret)
+		ret = iopgtable_prealloc_unmap(ops, &pa, b.cut, b.cut_size,
+					       GFP_KERNEL);
+	held = iopgtable_prealloc_count(&pa);
+	th->reserved += held;
+	if (!ret)
+		ret = iopgtable_map_sgtable_prealloc(ops, b.iova, &sgt, offset,
+						     b.size, STRESS_PROT, &pa);
+	sg_free_table(&sgt);
+	if (ret) {
+		stress_fail(&sg->errors, "thread %u: bind at %#llx+%#llx: %d",
+			    t, b.iova, b.size, ret);
+		goto release;
+	}
+	stress_sg_check(sg, t, &b, false, "mapped");
+	done = iopgtable_unmap_split(ops, b.cut, b.cut_size, &pa, NULL);
+	if (done != b.cut_size)
+		stress_fail(&sg->errors,
+			    "thread %u: unmap_split at %#llx unmapped %#zx of %#llx",
+			    t, b.cut, done, b.cut_size);
+	stress_sg_check(sg, t, &b, true, "split");
+	th->taken += held - iopgtable_prealloc_count(&pa);
+	if (k == STRESS_SG_BINDS - 1) {
+		th->last = b;
+		goto release;
+	}
+	if (prandom_u32_state(&th->rnd) % 2) {
+		/* Both blocks' spans whole: their tables go, holes and all. */
+		u64 rb = b.piova[b.n - 1] - block;
+
+		done = iopgtable_unmap(ops, rb, 2 * block, NULL);
+		if (done != 2 * block)
+			stress_fail(&sg->errors,
+				    "thread %u: unmap of the region at %#llx: %#zx",
+				    t, rb, done);
+	} else if (iopgtable_unmap(ops, b.iova, b.cut - b.iova, NULL) !=
+		   b.cut - b.iova ||
+		   iopgtable_unmap(ops, b.cut + b.cut_size,
+				   end - b.cut - b.cut_size, NULL) !=
+		   end - b.cut - b.cut_size) {
+		stress_fail(&sg->errors, "thread %u: unmap of %#llx+%#llx",
+			    t, b.iova, b.size);
+	}
+release:
+	iopgtable_prealloc_release(ops, &pa);
+}
+
+static void stress_sg_thread(void *ctx, unsigned int t)
+{
+	struct stress_sg *sg = ctx;
+	unsigned int k;
+
+	for (k = 0; k < STRESS_SG_BINDS && !stress_stopping(&sg->st); k++) {
+		stress_sg_bind(sg, t, k);
+		cond_resched();
+	}
+}
+
+/*
+ * Four threads bind sg_tables in regions of two blocks interleaved with
+ * the other threads' regions, so that they share the tables above:
+ * granule pages in pieces, then a block, with a reservation made for each
+ * bind and a split inside the block. Each bind's translations must be
+ * exact, before and after the split; no reservation may run short (a
+ * contract violation); a non-coherent walker's copy of the tables must
+ * equal memory once the threads are done; and every table must be freed,
+ * reserved or not, counted from the tracepoints as the default allocator
+ * gives them.
+ */
+static void stress_prealloc_split(struct kunit *test)
+{
+	const struct stress_granule *p = test->param_value;
+	struct iopgtable_cfg cfg = stress_granule_cfg(test, p);
+	struct iopgtable_test_count *violations;
+	unsigned long reserved = 0, taken = 0, before;
+	struct stress_sg *sg;
+	unsigned int t;
+
+	sg = kunit_kzalloc(test, sizeof(*sg), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, sg);
+	violations = kunit_kzalloc(test, sizeof(*violations), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, violations);
+	before = stress_dma_mapped(&cfg);
+	stress_count_tables(test, &sg->events);
+	iopgtable_test_count_violations(test, violations);
+	sg->ops = iopgtable_alloc_ops(p->fmt, &cfg, NULL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, sg->ops);
+	WRITE_ONCE(sg->events.ops, sg->ops);
+	violations->ops = sg->ops;
+	stress_free_ops_at_exit(test, &sg->ops);
+	stress_view_init(test, &sg->view, p->fmt, sg->ops, &cfg);
+	sg->granule_lg2 = __ffs(cfg.pgsize_bitmap);
+	sg->block_lg2 = 2 * sg->granule_lg2 - 3;
+	for (t = 0; t < STRESS_SG_THREADS; t++)
+		prandom_seed_state(&sg->threads[t].rnd,
+				   stress_seed ^ ((u64)(p - stress_granules) << 40 | t));
+	sg->st = (struct stress_threads) {
+		.ctx = sg, .writer = stress_sg_thread,
+		.writers = STRESS_SG_THREADS, .name = "iopgtable-sg",
+	};
+	stress_threads_init(test, &sg->st);
+	stress_threads_run(test, &sg->st);
+
+	for (t = 0; t < STRESS_SG_THREADS; t++) {
+		struct stress_sg_thread *th = &sg->threads[t];
+
+		stress_sg_check(sg, t, &th->last, true, "after the threads");
+		reserved += th->reserved;
+		taken += th->taken;
+	}
+	stress_expect_no_errors(test, &sg->errors);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&violations->n), 0);
+	iopgtable_test_device_view_ok(&sg->view);
+
+	iopgtable_free_ops(sg->ops);
+	sg->ops = NULL;
+	stress_expect_all_freed(test, &sg->events.tables, "after the table");
+	stress_expect_dma_unmapped(test, &cfg, before, "after the table");
+	kunit_info(test,
+		   "seed %#lx, %u CPUs: %d threads made %d binds each with a split; %lu tables reserved, %lu of them taken",
+		   stress_seed, num_online_cpus(), STRESS_SG_THREADS,
+		   STRESS_SG_BINDS, reserved, taken);
+}
+
+#define STRESS_WALK_BASE	SZ_1G	/* the span; the next one is a hole */
+#define STRESS_WALK_HOLE_SPAN	(STRESS_WALK_BASE + (u64)SZ_1G)
+#define STRESS_WALK_WRITERS	2
+#define STRESS_WALK_READERS	2
+#define STRESS_WALK_ROUNDS	8
+#define STRESS_WALK_OPS		128	/* per writer and round */
+#define STRESS_WALK_REGIONS	16
+#define STRESS_WALK_PAGES	64	/* pages used in a region of pages */
+#define STRESS_WALK_ADDRS	(STRESS_WALK_REGIONS / 4 * 2 * 4 + \
+				 STRESS_WALK_REGIONS / 4 + 1)
+
+/*
+ * The kinds of 2M region, by region number modulo 4. In regions of pages,
+ * page p belongs to writer p % 4 (0 or 1) or, 2 and 3, to the readers.
+ */
+enum stress_walk_region {
+	STRESS_WALK_FIXED,	/* the readers' page 3 of 4 is mapped */
+	STRESS_WALK_LATE,	/* holes only: a writer installs the table */
+	STRESS_WALK_BLOCK,	/* a writer's block, or its 512 pages */
+	STRESS_WALK_HOLE,	/* never mapped */
+};
+
+/**
+ * struct stress_walk_thread - a writer or a reader of stress_walk_holes()
+ * @rnd: its random state.
+ * @gen: a writer: per region and page of its own, the generation mapped
+ *	there, 0 for none.
+ * @block: a writer: per block region, 0 when unmapped, 1 when a block,
+ *	2 when 512 pages.
+ * @ops: a writer: map and unmap calls made.
+ * @reads: a reader: translations and walks checked.
+ * @seen: a reader: per late region, its level-2 entry once it links a
+ *	table.
+ */
+struct stress_walk_thread {
+	struct rnd_state rnd;
+	u8 gen[STRESS_WALK_REGIONS][STRESS_WALK_PAGES / 4];
+	u8 block[STRESS_WALK_REGIONS];
+	unsigned long ops;
+	unsigned long reads;
+	u64 seen[STRESS_WALK_REGIONS];
+};
+
+/**
+ * struct stress_walk - walks and translations of holes beside updates
+ * @ops: the round's table, with the default allocator.
+ * @events: its tables, counted from the tracepoints.
+ * @view: the suites' view of it.
+ * @st: the writers, then the readers.
+ * @threads: their state.
+ * @addrs: the readers' pages and the holes whose walks never change,
+ *	with those walks.
+ * @naddrs: how many.
+ * @errors: wrong results.
+ */
+struct stress_walk {
+	struct iopgtable_ops *ops;
+	struct stress_table_events events;
+	struct iopgtable_test_table view;
+	struct stress_threads st;
+	struct stress_walk_thread threads[STRESS_WALK_WRITERS +
+					  STRESS_WALK_READERS];
+	struct stress_span_addr addrs[STRESS_WALK_ADDRS];
+	unsigned int naddrs;
+	struct stress_errors errors;
+};
+
+static u64 stress_walk_iova(unsigned int r, unsigned int p)
+{
+	return STRESS_WALK_BASE + r * (u64)SZ_2M + p * (u64)SZ_4K;
+}
+
+static u64 stress_walk_phys(unsigned int gen, unsigned int r, unsigned int p)
+{
+	return (u64)gen << 32 | (u64)r << 21 | (u64)p << 12;
+}
+
+static void stress_walk_call(struct stress_walk *sw, unsigned int w,
+			     bool map, u64 iova, u64 phys, size_t pgsize,
+			     size_t pgcount)
+{
+	struct iopgtable_ops *ops = sw->ops;
+	size_t done = 0;
+	int ret = 0;
+
+	if (map)
+		ret = ops->map_pages(ops, iova, phys, pgsize, pgcount,
+				     STRESS_PROT, GFP_KERNEL, &done);
+	else
+		done = ops->unmap_pages(ops, iova, pgsize, pgcount, NULL);
+	sw->threads[w].ops++;
+	if (ret || done != pgsize * pgcount)
+		stress_fail(&sw->errors,
+			    "writer %u: %s at %#llx returned %d, did %#zx of %#zx",
+			    w, map ? "map_pages" : "unmap_pages", iova, ret,
+			    done, pgsize * pgcount);
+}
+
+/*
+ * A writer maps and unmaps single pages of its own beside the readers'
+ * pages and holes, and blocks or 512 pages in its block regions.
+ */
+static void stress_walk_writer(void *ctx, unsigned int w)
+{
+	struct stress_walk *sw = ctx;
+	struct stress_walk_thread *th = &sw->threads[w];
+	unsigned int k;
+
+	for (k = 0; k < STRESS_WALK_OPS && !stress_stopping(&sw->st); k++) {
+		unsigned int r = prandom_u32_state(&th->rnd) % STRESS_WALK_REGIONS;
+		unsigned int i = prandom_u32_state(&th->rnd) %
+				 (STRESS_WALK_PAGES / 4);
+		unsigned int p = i * 4 + w;
+		u8 *gen;
+
+		if (r % 4 == STRESS_WALK_HOLE)
+			r--;
+		if (r % 4 == STRESS_WALK_BLOCK && (r / 4) % 2 == w) {
+			u64 iova = stress_walk_iova(r, 0);
+			u64 phys = stress_walk_phys(w + 1, r, 0);
+
+			if (th->block[r]) {
+				stress_walk_call(sw, w, false, iova, 0, SZ_2M, 1);
+				th->block[r] = 0;
+			} else if (prandom_u32_state(&th->rnd) % 2) {
+				stress_walk_call(sw, w, true, iova, phys, SZ_2M, 1);
+				th->block[r] = 1;
+			} else {
+				stress_walk_call(sw, w, true, iova, phys, SZ_4K,
+						 512);
+				th->block[r] = 2;
+			}
+		} else {
+			if (r % 4 == STRESS_WALK_BLOCK)
+				r--;
+			gen = &th->gen[r][i];
+			if (*gen) {
+				stress_walk_call(sw, w, false,
+						 stress_walk_iova(r, p), 0,
+						 SZ_4K, 1);
+				*gen = 0;
+			} else {
+				*gen = k % 255 + 1;
+				stress_walk_call(sw, w, true,
+						 stress_walk_iova(r, p),
+						 stress_walk_phys(*gen, r, p),
+						 SZ_4K, 1);
+			}
+		}
+		cond_resched();
+	}
+}
+
+/*
+ * A hole in a late region: nothing translates, and the walk ends at its
+ * empty level-2 entry or, once a writer has installed the table (which
+ * then stays), at its empty level-3 entry.
+ */
+static void stress_walk_late(struct stress_walk *sw,
+			     struct stress_walk_thread *th, unsigned int r,
+			     unsigned int p)
+{
+	u64 iova = stress_walk_iova(r, p) + 8, got;
+	struct iopgtable_walk walk;
+	unsigned int last;
+
+	got = sw->ops->iova_to_phys(sw->ops, iova);
+	iopgtable_walk(sw->ops, iova, &walk);
+	/* The level of the entry the walk ended at. */
+	last = walk.start_level + walk.nr - 1;
+	if (last == 3 && !th->seen[r] &&
+	    stress_is_table(walk.ptes[walk.nr - 2], 2))
+		th->seen[r] = walk.ptes[walk.nr - 2];
+	if (got || last != (th->seen[r] ? 3 : 2) || walk.ptes[walk.nr - 1] ||
+	    (th->seen[r] &&
+	     (walk.ptes[walk.nr - 2] ^ th->seen[r]) & ~STRESS_PTE_SW))
+		stress_fail(&sw->errors,
+			    "reader: hole %#llx translates to %#llx, walk ends at level %u with %#llx after %#llx (level 2 seen %#llx)",
+			    iova, got, last, walk.ptes[walk.nr - 1],
+			    walk.nr > 1 ? walk.ptes[walk.nr - 2] : 0,
+			    th->seen[r]);
+}
+
+static void stress_walk_reader(void *ctx, unsigned int i)
+{
+	struct stress_walk *sw = ctx;
+	struct stress_walk_thread *th = &sw->threads[i];
+	struct iopgtable_walk walk;
+
+	do {
+		unsigned int k = prandom_u32_state(&th->rnd) % (4 * sw->naddrs);
+
+		if (k < sw->naddrs) {
+			struct stress_span_addr *a = &sw->addrs[k];
+			u64 got = sw->ops->iova_to_phys(sw->ops, a->iova);
+
+			iopgtable_walk(sw->ops, a->iova, &walk);
+			if (got != a->phys || memcmp(&walk, &a->walk, sizeof(walk)))
+				stress_fail(&sw->errors,
+					    "reader: IOVA %#llx translates to %#llx, wanted %#llx; walk of %u entries, the last %#llx, wanted %u, %#llx",
+					    a->iova, got, a->phys, walk.nr,
+					    walk.ptes[walk.nr - 1], a->walk.nr,
+					    a->walk.ptes[a->walk.nr - 1]);
+		} else {
+			/* A readers' page of a late region: 2 or 3 of 4. */
+			u32 v = prandom_u32_state(&th->rnd);
+			unsigned int r = v % (STRESS_WALK_REGIONS / 4) * 4 +
+					 STRESS_WALK_LATE;
+
+			v /= STRESS_WALK_REGIONS / 4;
+			stress_walk_late(sw, th, r,
+					 v % (STRESS_WALK_PAGES / 4) * 4 + 2 +
+					 v / (STRESS_WALK_PAGES / 4) % 2);
+		}
+		th->reads++;
+		cond_resched();
+	} while (stress_writing(&sw->st));
+}
+
+/* The readers' pages, and the addresses whose walks must not change. */
+static void stress_walk_setup(struct kunit *test, struct stress_walk *sw)
+{
+	unsigned int r, j;
+
+	sw->naddrs = 0;
+	for (r = 0; r < STRESS_WALK_REGIONS; r++) {
+		if (r % 4 == STRESS_WALK_HOLE) {
+			sw->addrs[sw->naddrs++] = (struct stress_span_addr) {
+				.iova = stress_walk_iova(r, 5) + 8,
+			};
+			continue;
+		}
+		if (r % 4 != STRESS_WALK_FIXED)
+			continue;
+		for (j = 0; j < 4; j++) {
+			unsigned int p = j * 16 + 3;
+			u64 phys = stress_walk_phys(255, r, p);
+			size_t mapped = 0;
+
+			KUNIT_ASSERT_EQ(test,
+					sw->ops->map_pages(sw->ops,
+							   stress_walk_iova(r, p),
+							   phys, SZ_4K, 1,
+							   STRESS_PROT,
+							   GFP_KERNEL, &mapped),
+					0);
+			sw->addrs[sw->naddrs++] = (struct stress_span_addr) {
+				.iova = stress_walk_iova(r, p) + 8,
+				.phys = phys + 8,
+			};
+			sw->addrs[sw->naddrs++] = (struct stress_span_addr) {
+				.iova = stress_walk_iova(r, p - 1) + 8,
+			};
+		}
+	}
+	sw->addrs[sw->naddrs++] = (struct stress_span_addr) {
+		.iova = STRESS_WALK_HOLE_SPAN + SZ_2M,
+	};
+	for (j = 0; j < sw->naddrs; j++)
+		KUNIT_ASSERT_EQ(test, iopgtable_walk(sw->ops, sw->addrs[j].iova,
+						     &sw->addrs[j].walk), 0);
+}
+
+/* After the round: every page and block as its writer left it. */
+static void stress_walk_check(struct kunit *test, struct stress_walk *sw,
+			      unsigned int round)
+{
+	unsigned int w, r, i, fails = 0;
+
+	for (w = 0; w < STRESS_WALK_WRITERS; w++) {
+		struct stress_walk_thread *th = &sw->threads[w];
+
+		for (r = 0; r < STRESS_WALK_REGIONS; r++) {
+			for (i = 0; i < STRESS_WALK_PAGES / 4 &&
+			     r % 4 < STRESS_WALK_BLOCK; i++) {
+				unsigned int p = i * 4 + w;
+				u64 want = th->gen[r][i] ?
+					   stress_walk_phys(th->gen[r][i], r, p) : 0;
+				u64 got = sw->ops->iova_to_phys(sw->ops,
+								stress_walk_iova(r, p));
+
+				if (got != want && fails++ < STRESS_MAX_REPORTS)
+					KUNIT_FAIL(test,
+						   "round %u: writer %u's page at %#llx translates to %#llx, wanted %#llx",
+						   round, w, stress_walk_iova(r, p),
+						   got, want);
+			}
+			if (r % 4 == STRESS_WALK_BLOCK && (r / 4) % 2 == w)
+				KUNIT_EXPECT_EQ_MSG(test,
+						    sw->ops->iova_to_phys(sw->ops,
+									  stress_walk_iova(r, 100)),
+						    th->block[r] ?
+						    stress_walk_phys(w + 1, r, 100) : 0,
+						    "round %u: writer %u's block region %u",
+						    round, w, r);
+		}
+	}
+}
+
+/*
+ * Two readers translate and walk, with iova_to_phys() and
+ * iopgtable_walk(), pages mapped before the round and holes beside them
+ * and in empty 2M regions and 1G spans, while two writers map and unmap
+ * single pages next to them and blocks in the regions beside; and holes
+ * in regions whose level-3 table a writer installs while they read. Each
+ * round builds a new table, so the tables above are installed during the
+ * round too. Every translation and walk must be exact: a hole translates
+ * nothing and its walk ends at an empty entry, whatever is installed or
+ * written beside it; and every table must be freed with the page table.
+ */
+static void stress_walk_holes(struct kunit *test)
+{
+	const struct stress_granule *p = test->param_value;
+	struct iopgtable_cfg cfg = stress_granule_cfg(test, p);
+	struct iopgtable_test_count *violations;
+	unsigned long ops = 0, reads = 0, before;
+	struct stress_walk *sw;
+	unsigned int round, i;
+
+	sw = kunit_kzalloc(test, sizeof(*sw), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, sw);
+	violations = kunit_kzalloc(test, sizeof(*violations), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, violations);
+	before = stress_dma_mapped(&cfg);
+	stress_count_tables(test, &sw->events);
+	iopgtable_test_count_violations(test, violations);
+	stress_free_ops_at_exit(test, &sw->ops);
+	sw->st = (struct stress_threads) {
+		.ctx = sw, .writer = stress_walk_writer,
+		.reader = stress_walk_reader, .writers = STRESS_WALK_WRITERS,
+		.readers = STRESS_WALK_READERS, .name = "iopgtable-walk",
+	};
+	stress_threads_init(test, &sw->st);
+
+	for (round = 0; round < STRESS_WALK_ROUNDS; round++) {
+		memset(sw->threads, 0, sizeof(sw->threads));
+		for (i = 0; i < ARRAY_SIZE(sw->threads); i++)
+			prandom_seed_state(&sw->threads[i].rnd, stress_seed ^
+					   ((u64)(p - stress_span_cases) << 40 |
+					    round << 8 | i));
+		WRITE_ONCE(sw->events.ops, NULL);
+		stress_tables_reset(&sw->events.tables);
+		sw->ops = iopgtable_alloc_ops(p->fmt, &cfg, NULL);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, sw->ops);
+		WRITE_ONCE(sw->events.ops, sw->ops);
+		violations->ops = sw->ops;
+		stress_view_init(test, &sw->view, p->fmt, sw->ops, &cfg);
+		stress_walk_setup(test, sw);
+
+		stress_threads_run(test, &sw->st);
+
+		stress_walk_check(test, sw, round);
+		for (i = 0; i < ARRAY_SIZE(sw->threads); i++) {
+			ops += sw->threads[i].ops;
+			reads += sw->threads[i].reads;
+		}
+		iopgtable_test_device_view_ok(&sw->view);
+		iopgtable_free_ops(sw->ops);
+		sw->ops = NULL;
+		stress_expect_all_freed(test, &sw->events.tables,
+					"after the round");
+		stress_expect_dma_unmapped(test, &cfg, before,
+					   "after the round");
+	}
+	stress_expect_no_errors(test, &sw->errors);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&violations->n), 0);
+	kunit_info(test,
+		   "seed %#lx, %u CPUs: %u rounds, %d writers made %lu calls, %d readers checked %lu translations and walks meanwhile",
+		   stress_seed, num_online_cpus(), STRESS_WALK_ROUNDS,
+		   STRESS_WALK_WRITERS, ops, STRESS_WALK_READERS, reads);
+}
+
+#define STRESS_ATOM_BASE	SZ_4G	/* the leaf table of the hammer */
+#define STRESS_ATOM_BLOCK	(SZ_4G + SZ_2M)	/* the block that is split */
+#define STRESS_ATOM_SLOTS	16	/* pages: the writer's are the odd ones */
+#define STRESS_ATOM_PAIRS	4096	/* the writer's map and unmap pairs */
+#define STRESS_ATOM_SPLIT_EVERY	16	/* pairs between two splits */
+#define STRESS_ATOM_READERS	3	/* at most: one CPU each */
+#define STRESS_ATOM_CONTROL	65536	/* the control's stores */
+#define STRESS_ATOM_CONTROL_PTE	0x5a40000e41ULL	/* a block: both halves set */
+
+/**
+ * struct stress_atom_reader - what one reader of stress_entry_atomicity()
+ *	checked
+ * @rnd: its random state.
+ * @entry_reads: raw reads of the entry being written and its neighbours.
+ * @split_reads: translations and walks through the block being split.
+ * @control_reads: reads of &stress_atom.control.
+ * @control_torn: those that saw half of a store.
+ */
+struct stress_atom_reader {
+	struct rnd_state rnd;
+	unsigned long entry_reads;
+	unsigned long split_reads;
+	unsigned long control_reads;
+	unsigned long control_torn;
+};
+
+/**
+ * struct stress_atom - 64-bit entries read while they are written
+ * @ops: the table.
+ * @tables: its allocations, counted; its cookie.
+ * @view: the suites' view of it.
+ * @st: the writer, then the readers.
+ * @leaf: the leaf table's entries at %STRESS_ATOM_BASE.
+ * @fixed: the entries of the even slots, mapped before the threads start.
+ * @attrs: the attribute bits of every leaf written, the type included.
+ * @block_pte: the block's entry.
+ * @cur: the slot the writer is writing now.
+ * @split_page: the page the writer splits out of the block.
+ * @phase: odd while the readers read through the block, which the writer
+ *	is splitting; even while they read @leaf.
+ * @acks: phases the readers have seen, summed over the readers.
+ * @readers: their state.
+ * @errors: wrong results.
+ * @control: the control's word: stored and read with the accesses the
+ *	library uses for entries, by the test alone.
+ * @controlling: the threads run the control, not the hammer.
+ */
+struct stress_atom {
+	struct iopgtable_ops *ops;
+	struct stress_tables tables;
+	struct iopgtable_test_table view;
+	struct stress_threads st;
+	u64 *leaf;
+	u64 fixed[STRESS_ATOM_SLOTS];
+	u64 attrs;
+	u64 block_pte;
+	unsigned int cur;
+	unsigned int split_page;
+	unsigned int phase;
+	atomic_t acks;
+	struct stress_atom_reader readers[STRESS_ATOM_READERS];
+	struct stress_errors errors;
+	u64 control ____cacheline_aligned;
+	bool controlling;
+};
+
+/* High bits in every output address: a half-written entry shows. */
+static u64 stress_atom_phys(unsigned int gen, unsigned int slot)
+{
+	return (u64)gen << 32 | (u64)(slot + 1) << 12;
+}
+
+static u64 stress_atom_block_phys(void)
+{
+	return 0x5aULL << 32 | SZ_1G;
+}
+
+/* Start the next phase; wait until every reader has seen it. */
+static void stress_atom_next_phase(struct stress_atom *sa)
+{
+	unsigned int phase = sa->phase + 1;
+
+	/* What the readers read in the phase is set before it starts. */
+	smp_store_release(&sa->phase, phase);
+	while (atomic_read(&sa->acks) < (int)(phase * sa->st.readers) &&
+	       !stress_stopping(&sa->st))
+		cond_resched();
+}
+
+static void stress_atom_call(struct stress_atom *sa, bool map, u64 iova,
+			     u64 phys, size_t pgsize)
+{
+	size_t done = 0;
+	int ret = 0;
+
+	if (map)
+		ret = sa->ops->map_pages(sa->ops, iova, phys, pgsize, 1,
+					 STRESS_PROT, GFP_KERNEL, &done);
+	else
+		done = sa->ops->unmap_pages(sa->ops, iova, pgsize, 1, NULL);
+	if (ret || done != pgsize)
+		stress_fail(&sa->errors,
+			    "writer: %s at %#llx returned %d, did %#zx",
+			    map ? "map_pages" : "unmap_pages", iova, ret, done);
+}
+
+/*
+ * The writer maps and unmaps its slots in turn, each time at another
+ * output address, and now and then maps the block, splits a page out of
+ * it while the readers translate the rest, and unmaps it.
+ */
+static void stress_atom_writer(void *ctx, unsigned int i)
+{
+	struct stress_atom *sa = ctx;
+	struct rnd_state rnd;
+	unsigned int k;
+	size_t done;
+
+	if (sa->controlling) {
+		for (k = 0; k < STRESS_ATOM_CONTROL; k++)
+			stress_write_pte(&sa->control,
+					 k % 2 ? STRESS_ATOM_CONTROL_PTE : 0);
+		return;
+	}
+	prandom_seed_state(&rnd, stress_seed);
+	for (k = 0; k < STRESS_ATOM_PAIRS && !stress_stopping(&sa->st); k++) {
+		unsigned int slot = 1 + 2 * (k % (STRESS_ATOM_SLOTS / 2));
+		u64 iova = STRESS_ATOM_BASE + slot * (u64)SZ_4K;
+
+		WRITE_ONCE(sa->cur, slot);
+		stress_atom_call(sa, true, iova,
+				 stress_atom_phys(k % 255 + 1, slot), SZ_4K);
+		stress_atom_call(sa, false, iova, 0, SZ_4K);
+		if (k % STRESS_ATOM_SPLIT_EVERY)
+			continue;
+
+		stress_atom_call(sa, true, STRESS_ATOM_BLOCK,
+				 stress_atom_block_phys(), SZ_2M);
+		WRITE_ONCE(sa->split_page, 1 + prandom_u32_state(&rnd) % 510);
+		stress_atom_next_phase(sa);
+		done = iopgtable_unmap_split(sa->ops, STRESS_ATOM_BLOCK +
+					     sa->split_page * (u64)SZ_4K,
+					     SZ_4K, NULL, NULL);
+		if (done != SZ_4K)
+			stress_fail(&sa->errors,
+				    "writer: unmap_split of page %u: %#zx",
+				    sa->split_page, done);
+		stress_atom_next_phase(sa);
+		/* The whole block's span: the split table goes. */
+		stress_atom_call(sa, false, STRESS_ATOM_BLOCK, 0, SZ_2M);
+	}
+}
+
+/* Whether @pte is what slot @slot may hold: nothing, or a whole leaf. */
+static bool stress_atom_valid(struct stress_atom *sa, unsigned int slot,
+			      u64 pte)
+{
+	u64 oa = pte & STRESS_PTE_OA;
+
+	return !pte ||
+	       ((pte & ~STRESS_PTE_OA) == sa->attrs &&
+		(oa & GENMASK_ULL(31, 0)) == stress_atom_phys(0, slot) &&
+		oa >> 32 >= 1 && oa >> 32 <= 255);
+}
+
+/* A raw read of the entry being written, and of both its neighbours. */
+static void stress_atom_read_entries(struct stress_atom *sa, unsigned int r)
+{
+	unsigned int slot = READ_ONCE(sa->cur);
+	u64 pte = stress_read_pte(&sa->leaf[slot]);
+	u64 before = stress_read_pte(&sa->leaf[slot - 1]);
+	u64 after = slot + 1 < STRESS_ATOM_SLOTS ?
+		    stress_read_pte(&sa->leaf[slot + 1]) : 0;
+	u64 phys = stress_atom_phys(255, slot - 1) + 8;
+	u64 got = sa->ops->iova_to_phys(sa->ops, STRESS_ATOM_BASE +
+					(slot - 1) * (u64)SZ_4K + 8);
+
+	if (!stress_atom_valid(sa, slot, pte))
+		stress_fail(&sa->errors,
+			    "reader %u: slot %u's entry read as %#llx: half written",
+			    r, slot, pte);
+	if (before != sa->fixed[slot - 1] || got != phys ||
+	    (slot + 1 < STRESS_ATOM_SLOTS && after != sa->fixed[slot + 1]))
+		stress_fail(&sa->errors,
+			    "reader %u: slot %u's neighbours read %#llx and %#llx, translate to %#llx",
+			    r, slot, before, after, got);
+}
+
+/*
+ * A translation and a walk through the block being split, outside the
+ * page split out: the block's entry or the new table's, never a mix.
+ */
+static void stress_atom_read_block(struct stress_atom *sa, unsigned int r)
+{
+	struct stress_atom_reader *th = &sa->readers[r];
+	unsigned int split = READ_ONCE(sa->split_page), page;
+	u64 off, iova, phys, leaf, got;
+	struct iopgtable_walk walk;
+
+	page = prandom_u32_state(&th->rnd) % 511;
+	page += page >= split;
+	off = (u64)page * SZ_4K + (prandom_u32_state(&th->rnd) % 512) * 8;
+	iova = STRESS_ATOM_BLOCK + off;
+	phys = stress_atom_block_phys() + off;
+	leaf = (sa->block_pte & ~(STRESS_PTE_OA | STRESS_PTE_TYPE)) |
+	       STRESS_PTE_TABLE | ((phys >> 12) << 12);
+	got = sa->ops->iova_to_phys(sa->ops, iova);
+	iopgtable_walk(sa->ops, iova, &walk);
+	if (got != phys ||
+	    !((walk.nr == 3 && walk.ptes[2] == sa->block_pte) ||
+	      (walk.nr == 4 && stress_is_table(walk.ptes[2], 2) &&
+	       walk.ptes[3] == leaf)))
+		stress_fail(&sa->errors,
+			    "reader %u: IOVA %#llx in the block being split translates to %#llx, walk of %u entries ends %#llx, %#llx",
+			    r, iova, got, walk.nr,
+			    walk.nr > 1 ? walk.ptes[walk.nr - 2] : 0,
+			    walk.ptes[walk.nr - 1]);
+}
+
+static void stress_atom_reader_fn(void *ctx, unsigned int i)
+{
+	struct stress_atom *sa = ctx;
+	unsigned int r = i - 1, seen = 0;
+	struct stress_atom_reader *th = &sa->readers[r];
+
+	while (sa->controlling && stress_writing(&sa->st)) {
+		u64 v = stress_read_pte(&sa->control);
+
+		th->control_torn += v && v != STRESS_ATOM_CONTROL_PTE;
+		th->control_reads++;
+	}
+	while (!sa->controlling && stress_writing(&sa->st)) {
+		/* Pairs with stress_atom_next_phase(): @split_page is set. */
+		unsigned int phase = smp_load_acquire(&sa->phase);
+
+		if (phase != seen) {
+			seen = phase;
+			atomic_inc(&sa->acks);
+		}
+		if (phase % 2) {
+			stress_atom_read_block(sa, r);
+			th->split_reads++;
+		} else {
+			stress_atom_read_entries(sa, r);
+			th->entry_reads++;
+		}
+		cond_resched();
+	}
+}
+
+/*
+ * Entries are read and written as single 64-bit accesses, so a concurrent
+ * walk never sees half an entry (on 32-bit ARM too: the arm32 lane runs
+ * two CPUs). One thread, alone on its CPU, maps and unmaps the odd pages
+ * of one leaf table in turn, each map at another output address above
+ * 4G, so that both halves of the entry change; the readers, each on a CPU
+ * of its own, read the entry being written as the walker does, with one
+ * 64-bit load, and its two neighbours, which no one writes, and translate
+ * one of them: the entry must be empty or a whole leaf, the neighbours
+ * unchanged. Between, the writer splits a page out of a block above 4G
+ * while the readers translate and walk the rest of the block: they must
+ * see the block or the table that replaces it, whole. Needs two CPUs.
+ *
+ * First, as a control, the same threads store and read a word of the
+ * test's own with the accesses the library uses. Where the CPU splits
+ * them (QEMU 7.2 runs 32-bit ARM's LDRD and STRD as two 32-bit accesses
+ * each on its threaded TCG), a reader sees half of a store there too, and
+ * nothing could tell a library that splits its own: the case skips.
+ */
+static void stress_entry_atomicity(struct kunit *test)
+{
+	struct iopgtable_cfg cfg = iopgtable_test_cfg(IOPGTABLE_ARM_64_LPAE_S1);
+	struct iopgtable_test_count *violations;
+	unsigned long entry_reads = 0, split_reads = 0, reads = 0, torn = 0;
+	struct iopgtable_walk walk;
+	struct stress_atom *sa;
+	unsigned int slot, r;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "one CPU: nothing runs beside the writer");
+	sa = kunit_kzalloc(test, sizeof(*sa), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, sa);
+	violations = kunit_kzalloc(test, sizeof(*violations), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, violations);
+	cfg.alloc = stress_tables_alloc;
+	cfg.free = stress_tables_free;
+	sa->ops = iopgtable_alloc_ops(IOPGTABLE_ARM_64_LPAE_S1, &cfg,
+				      &sa->tables);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, sa->ops);
+	violations->ops = sa->ops;
+	iopgtable_test_count_violations(test, violations);
+	stress_free_ops_at_exit(test, &sa->ops);
+	stress_view_init(test, &sa->view, IOPGTABLE_ARM_64_LPAE_S1, sa->ops,
+			 &cfg);
+
+	for (slot = 0; slot < STRESS_ATOM_SLOTS; slot += 2)
+		KUNIT_ASSERT_EQ(test,
+				iopgtable_map(sa->ops,
+					      STRESS_ATOM_BASE + slot * (u64)SZ_4K,
+					      stress_atom_phys(255, slot), SZ_4K,
+					      STRESS_PROT, GFP_KERNEL), 0);
+	sa->leaf = stress_entry_ptr(&sa->view, STRESS_ATOM_BASE, 3);
+	KUNIT_ASSERT_NOT_NULL(test, sa->leaf);
+	for (slot = 0; slot < STRESS_ATOM_SLOTS; slot += 2)
+		sa->fixed[slot] = stress_read_pte(&sa->leaf[slot]);
+	sa->attrs = sa->fixed[0] & ~STRESS_PTE_OA;
+	KUNIT_ASSERT_EQ(test, iopgtable_map(sa->ops, STRESS_ATOM_BLOCK,
+					    stress_atom_block_phys(), SZ_2M,
+					    STRESS_PROT, GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, iopgtable_walk(sa->ops, STRESS_ATOM_BLOCK, &walk),
+			0);
+	KUNIT_ASSERT_EQ(test, walk.nr, 3);
+	sa->block_pte = walk.ptes[2];
+	KUNIT_ASSERT_EQ(test, iopgtable_unmap(sa->ops, STRESS_ATOM_BLOCK, SZ_2M,
+					      NULL), SZ_2M);
+
+	for (r = 0; r < STRESS_ATOM_READERS; r++)
+		prandom_seed_state(&sa->readers[r].rnd, stress_seed ^ (r + 1));
+	sa->cur = 1;
+	sa->st = (struct stress_threads) {
+		.ctx = sa, .writer = stress_atom_writer,
+		.reader = stress_atom_reader_fn, .writers = 1,
+		.readers = min_t(unsigned int, num_online_cpus() - 1,
+				 STRESS_ATOM_READERS),
+		.name = "iopgtable-atom", .bind = true,
+	};
+	stress_threads_init(test, &sa->st);
+
+	sa->controlling = true;
+	stress_threads_run(test, &sa->st);
+	for (r = 0; r < sa->st.readers; r++) {
+		reads += sa->readers[r].control_reads;
+		torn += sa->readers[r].control_torn;
+	}
+	if (torn)
+		kunit_skip(test,
+			   "%u CPUs: %lu of %lu reads of a 64-bit word saw half of a 64-bit store: this CPU, or its emulation, splits them",
+			   num_online_cpus(), torn, reads);
+	sa->controlling = false;
+	stress_threads_run(test, &sa->st);
+
+	stress_expect_no_errors(test, &sa->errors);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&violations->n), 0);
+	for (slot = 0; slot < STRESS_ATOM_SLOTS; slot++)
+		KUNIT_EXPECT_EQ_MSG(test, stress_read_pte(&sa->leaf[slot]),
+				    slot % 2 ? 0 : sa->fixed[slot],
+				    "slot %u after the threads", slot);
+	for (r = 0; r < sa->st.readers; r++) {
+		entry_reads += sa->readers[r].entry_reads;
+		split_reads += sa->readers[r].split_reads;
+	}
+	iopgtable_free_ops(sa->ops);
+	sa->ops = NULL;
+	stress_expect_all_freed(test, &sa->tables, "after the table");
+	kunit_info(test,
+		   "%u CPUs: %d map and unmap pairs and %d splits beside %u readers: %lu raw reads of the entry written and its neighbours, %lu translations and walks through the block being split; the control: %d stores, %lu reads, none torn",
+		   num_online_cpus(), STRESS_ATOM_PAIRS,
+		   STRESS_ATOM_PAIRS / STRESS_ATOM_SPLIT_EVERY, sa->st.readers,
+		   entry_reads, split_reads, STRESS_ATOM_CONTROL, reads);
+}
+
 /* The attributes of KUNIT_CASE_SLOW, for the parameterised cases. */
 #define STRESS_SLOW	{ .speed = KUNIT_SPEED_SLOW }
 
@@ -1325,6 +3443,15 @@ static struct kunit_case stress_test_cases[] = {
 	KUNIT_CASE_SLOW(stress_reservations),
 	KUNIT_CASE_SLOW(stress_debugfs_dump),
 	KUNIT_CASE_SLOW(stress_atomic_contexts),
+	KUNIT_CASE_PARAM_ATTR(stress_install_race, stress_granule_gen_params,
+			      STRESS_SLOW),
+	KUNIT_CASE_PARAM_ATTR(stress_span_frees, stress_span_gen_params,
+			      STRESS_SLOW),
+	KUNIT_CASE_PARAM_ATTR(stress_prealloc_split, stress_granule_gen_params,
+			      STRESS_SLOW),
+	KUNIT_CASE_PARAM_ATTR(stress_walk_holes, stress_span_gen_params,
+			      STRESS_SLOW),
+	KUNIT_CASE_SLOW(stress_entry_atomicity),
 	{}
 };
 
