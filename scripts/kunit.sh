@@ -38,7 +38,7 @@ arm64)	apt_install gcc-aarch64-linux-gnu qemu-system-arm
 arm)	apt_install gcc-arm-linux-gnueabihf qemu-system-arm
 	kunitconfigs+=(--kunitconfig="$IOPGTABLE_ROOT/tests/arm32.kunitconfig")
 	arch_args=(--arch=arm --cross_compile=arm-linux-gnueabihf-
-		   --qemu_args='-cpu cortex-a15' --timeout=900)
+		   --qemu_args='-cpu cortex-a15 -smp 2' --timeout=900)
 	build=kunit-arm32 ;;
 arm64-smp)
 	apt_install gcc-aarch64-linux-gnu qemu-system-arm
