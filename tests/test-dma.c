@@ -31,12 +31,6 @@
 
 #include "test-util.h"
 
-#define TEST_PTE_TYPE		GENMASK_ULL(1, 0)
-#define TEST_PTE_OA		GENMASK_ULL(47, 12)
-#define TEST_PTE_TABLE		3
-/* Software bits (table entries ignore 58:51, leaves leave 58:55 to software). */
-#define TEST_PTE_SW		GENMASK_ULL(58, 55)
-
 /**
  * struct iopgtable_test_dma_region - one buffer mapped to the device
  * @next: the next region that starts in the same page (buffers smaller

@@ -313,10 +313,6 @@ void iopgtable_test_expect_unmapped(struct iopgtable_test_table *t, u64 iova,
 	}
 }
 
-/* The walker's own reading of the architecture, not the format's code. */
-#define TEST_PTE_TYPE		GENMASK_ULL(1, 0)
-#define TEST_PTE_OA		GENMASK_ULL(47, 12)
-
 void iopgtable_test_geometry(struct iopgtable_test_table *t,
 			     struct iopgtable_test_geometry *g)
 {
@@ -393,7 +389,6 @@ u64 iopgtable_test_walk(struct iopgtable_test_table *t, u64 iova,
 
 bool iopgtable_test_device_walk_ok(struct iopgtable_test_table *t, u64 iova)
 {
-	const u64 sw = GENMASK_ULL(58, 55);
 	struct iopgtable_test_walk cpu, dev;
 	u64 differ = 0;
 	unsigned int i;
@@ -410,9 +405,9 @@ bool iopgtable_test_device_walk_ok(struct iopgtable_test_table *t, u64 iova)
 	}
 	/* The walker ignores the software bits, which need no sync. */
 	for (i = 0; i < ARRAY_SIZE(cpu.table_ptes); i++)
-		differ |= (cpu.table_ptes[i] ^ dev.table_ptes[i]) & ~sw;
+		differ |= (cpu.table_ptes[i] ^ dev.table_ptes[i]) & ~TEST_PTE_SW;
 	if (differ || cpu.level != dev.level || cpu.levels != dev.levels ||
-	    (cpu.pte ^ dev.pte) & ~sw) {
+	    (cpu.pte ^ dev.pte) & ~TEST_PTE_SW) {
 		KUNIT_FAIL(t->test,
 			   "the walker's view: IOVA %#llx walks to level %d entry %#llx in memory, to level %d entry %#llx as the walker reads it",
 			   iova, cpu.level, cpu.pte, dev.level, dev.pte);

@@ -9,6 +9,7 @@
 #define _IOPGTABLE_TEST_UTIL_H
 
 #include <kunit/test.h>
+#include <linux/bits.h>
 #include <linux/iopgtable.h>
 #include <linux/math64.h>
 #include <linux/prandom.h>
@@ -17,6 +18,17 @@
 
 struct iopgtable_test_syncs;
 struct iopgtable_test_shadow;
+
+/*
+ * The test walkers' own reading of the architecture, not the format's
+ * code: an entry's type, its output address, the type of a table entry
+ * above the last level, and the bits left to software, which a walker
+ * ignores (table entries 58:51, leaves 58:55).
+ */
+#define TEST_PTE_TYPE		GENMASK_ULL(1, 0)
+#define TEST_PTE_OA		GENMASK_ULL(47, 12)
+#define TEST_PTE_TABLE		3
+#define TEST_PTE_SW		GENMASK_ULL(58, 55)
 
 /**
  * struct iopgtable_test_table - a table under test
