@@ -3080,7 +3080,8 @@ static void stress_walk_holes(struct kunit *test)
 #define STRESS_ATOM_PAIRS	4096	/* the writer's map and unmap pairs */
 #define STRESS_ATOM_SPLIT_EVERY	16	/* pairs between two splits */
 #define STRESS_ATOM_READERS	3	/* at most: one CPU each */
-#define STRESS_ATOM_CONTROL	65536	/* the control's stores */
+#define STRESS_ATOM_CONTROL	16384	/* changes the control's readers see */
+#define STRESS_ATOM_CONTROL_SECS 20	/* at most, for them to see them */
 #define STRESS_ATOM_CONTROL_PTE	0x5a40000e41ULL	/* a block: both halves set */
 
 /**
@@ -3090,6 +3091,7 @@ static void stress_walk_holes(struct kunit *test)
  * @entry_reads: raw reads of the entry being written and its neighbours.
  * @split_reads: translations and walks through the block being split.
  * @control_reads: reads of &stress_atom.control.
+ * @control_changes: those that saw another value than the reader's last.
  * @control_torn: those that saw half of a store.
  */
 struct stress_atom_reader {
@@ -3097,6 +3099,7 @@ struct stress_atom_reader {
 	unsigned long entry_reads;
 	unsigned long split_reads;
 	unsigned long control_reads;
+	unsigned long control_changes;
 	unsigned long control_torn;
 };
 
@@ -3120,6 +3123,7 @@ struct stress_atom_reader {
  * @control: the control's word: stored and read with the accesses the
  *	library uses for entries, by the test alone.
  * @controlling: the threads run the control, not the hammer.
+ * @control_stores: the control's stores.
  */
 struct stress_atom {
 	struct iopgtable_ops *ops;
@@ -3138,6 +3142,7 @@ struct stress_atom {
 	struct stress_errors errors;
 	u64 control ____cacheline_aligned;
 	bool controlling;
+	unsigned long control_stores;
 };
 
 /* High bits in every output address: a half-written entry shows. */
@@ -3181,6 +3186,38 @@ static void stress_atom_call(struct stress_atom *sa, bool map, u64 iova,
 }
 
 /*
+ * The control's writer stores its two values in turn until the readers
+ * have seen it change %STRESS_ATOM_CONTROL times, or seen half a store,
+ * or time is up: a fixed number of stores can all land while the readers'
+ * CPUs are not running (the host's threads are busy elsewhere), and a
+ * control that saw nothing proves nothing.
+ */
+static void stress_atom_control(struct stress_atom *sa)
+{
+	unsigned long end = jiffies + STRESS_ATOM_CONTROL_SECS * HZ;
+	unsigned long k, changes, torn;
+	unsigned int r;
+
+	for (k = 0; !stress_stopping(&sa->st); k++) {
+		stress_write_pte(&sa->control,
+				 k % 2 ? STRESS_ATOM_CONTROL_PTE : 0);
+		if (k % 256)
+			continue;
+		changes = 0;
+		torn = 0;
+		for (r = 0; r < sa->st.readers; r++) {
+			changes += READ_ONCE(sa->readers[r].control_changes);
+			torn += READ_ONCE(sa->readers[r].control_torn);
+		}
+		if (torn || changes >= STRESS_ATOM_CONTROL ||
+		    time_after(jiffies, end))
+			break;
+		cond_resched();
+	}
+	sa->control_stores = k;
+}
+
+/*
  * The writer maps and unmaps its slots in turn, each time at another
  * output address, and now and then maps the block, splits a page out of
  * it while the readers translate the rest, and unmaps it.
@@ -3193,9 +3230,7 @@ static void stress_atom_writer(void *ctx, unsigned int i)
 	size_t done;
 
 	if (sa->controlling) {
-		for (k = 0; k < STRESS_ATOM_CONTROL; k++)
-			stress_write_pte(&sa->control,
-					 k % 2 ? STRESS_ATOM_CONTROL_PTE : 0);
+		stress_atom_control(sa);
 		return;
 	}
 	prandom_seed_state(&rnd, stress_seed);
@@ -3298,11 +3333,18 @@ static void stress_atom_reader_fn(void *ctx, unsigned int i)
 	struct stress_atom *sa = ctx;
 	unsigned int r = i - 1, seen = 0;
 	struct stress_atom_reader *th = &sa->readers[r];
+	u64 last = 0;
 
 	while (sa->controlling && stress_writing(&sa->st)) {
 		u64 v = stress_read_pte(&sa->control);
 
-		th->control_torn += v && v != STRESS_ATOM_CONTROL_PTE;
+		/* Read by the control's writer, which stops on them. */
+		if (v && v != STRESS_ATOM_CONTROL_PTE)
+			WRITE_ONCE(th->control_torn, th->control_torn + 1);
+		if (v != last)
+			WRITE_ONCE(th->control_changes,
+				   th->control_changes + 1);
+		last = v;
 		th->control_reads++;
 	}
 	while (!sa->controlling && stress_writing(&sa->st)) {
@@ -3338,16 +3380,19 @@ static void stress_atom_reader_fn(void *ctx, unsigned int i)
  * see the block or the table that replaces it, whole. Needs two CPUs.
  *
  * First, as a control, the same threads store and read a word of the
- * test's own with the accesses the library uses. Where the CPU splits
- * them (QEMU 7.2 runs 32-bit ARM's LDRD and STRD as two 32-bit accesses
- * each on its threaded TCG), a reader sees half of a store there too, and
- * nothing could tell a library that splits its own: the case skips.
+ * test's own with the accesses the library uses, until the readers have
+ * seen it change often enough to have caught half a store if the CPU
+ * splits them. Where it does (QEMU 7.2 runs 32-bit ARM's LDRD and STRD as
+ * two 32-bit accesses each on its threaded TCG), nothing could tell a
+ * library that splits its own: the case skips. It skips too when the
+ * readers saw too few changes to say.
  */
 static void stress_entry_atomicity(struct kunit *test)
 {
 	struct iopgtable_cfg cfg = iopgtable_test_cfg(IOPGTABLE_ARM_64_LPAE_S1);
 	struct iopgtable_test_count *violations;
 	unsigned long entry_reads = 0, split_reads = 0, reads = 0, torn = 0;
+	unsigned long changes = 0;
 	struct iopgtable_walk walk;
 	struct stress_atom *sa;
 	unsigned int slot, r;
@@ -3406,12 +3451,18 @@ static void stress_entry_atomicity(struct kunit *test)
 	stress_threads_run(test, &sa->st);
 	for (r = 0; r < sa->st.readers; r++) {
 		reads += sa->readers[r].control_reads;
+		changes += sa->readers[r].control_changes;
 		torn += sa->readers[r].control_torn;
 	}
 	if (torn)
 		kunit_skip(test,
-			   "%u CPUs: %lu of %lu reads of a 64-bit word saw half of a 64-bit store: this CPU, or its emulation, splits them",
-			   num_online_cpus(), torn, reads);
+			   "%u CPUs: %lu of %lu reads of a 64-bit word (%lu changes seen) saw half of a 64-bit store: this CPU, or its emulation, splits them",
+			   num_online_cpus(), torn, reads, changes);
+	if (changes < STRESS_ATOM_CONTROL)
+		kunit_skip(test,
+			   "%u CPUs: in %d s the readers saw the control change %lu times in %lu stores: too few to tell whether the CPU splits them",
+			   num_online_cpus(), STRESS_ATOM_CONTROL_SECS, changes,
+			   sa->control_stores);
 	sa->controlling = false;
 	stress_threads_run(test, &sa->st);
 
@@ -3429,10 +3480,11 @@ static void stress_entry_atomicity(struct kunit *test)
 	sa->ops = NULL;
 	stress_expect_all_freed(test, &sa->tables, "after the table");
 	kunit_info(test,
-		   "%u CPUs: %d map and unmap pairs and %d splits beside %u readers: %lu raw reads of the entry written and its neighbours, %lu translations and walks through the block being split; the control: %d stores, %lu reads, none torn",
+		   "%u CPUs: %d map and unmap pairs and %d splits beside %u readers: %lu raw reads of the entry written and its neighbours, %lu translations and walks through the block being split; the control: %lu stores, %lu reads, %lu changes seen, none torn",
 		   num_online_cpus(), STRESS_ATOM_PAIRS,
 		   STRESS_ATOM_PAIRS / STRESS_ATOM_SPLIT_EVERY, sa->st.readers,
-		   entry_reads, split_reads, STRESS_ATOM_CONTROL, reads);
+		   entry_reads, split_reads, sa->control_stores, reads,
+		   changes);
 }
 
 /* The attributes of KUNIT_CASE_SLOW, for the parameterised cases. */
