@@ -36,8 +36,10 @@
 #include <linux/dma-mapping.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
+#include <linux/kmemleak.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
+#include <linux/slab.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 
@@ -289,12 +291,40 @@ static void lpae_sync(struct lpae_pgtable *d, u64 *ptep, size_t n)
 				 n << LPAE_PTE_SIZE_LG2);
 }
 
+/*
+ * The default allocator's 4K tables. A VM_BIND reserves tables for the
+ * worst case and gives most of them back unused, often one or two per
+ * call: the slab's per-CPU lists take and give back a table for less
+ * than the page allocator. Other sizes come from the page allocator.
+ * NULL if it could not be created: pages then too.
+ */
+static struct kmem_cache *lpae_table_cache;
+
+int __init iopgtable_lpae_init(void)
+{
+	lpae_table_cache = kmem_cache_create("iopgtable_table_4k", SZ_4K,
+					     SZ_4K, 0, NULL);
+	return lpae_table_cache ? 0 : -ENOMEM;
+}
+
+void iopgtable_lpae_exit(void)
+{
+	kmem_cache_destroy(lpae_table_cache);
+}
+
+static bool lpae_cached(size_t size)
+{
+	return size == SZ_4K && lpae_table_cache;
+}
+
 static void lpae_free_mem(struct lpae_pgtable *d, void *table, size_t size)
 {
 	struct iopgtable_cfg *cfg = &d->iop.cfg;
 
 	if (cfg->free)
 		cfg->free(d->iop.cookie, table, size);
+	else if (lpae_cached(size))
+		kmem_cache_free(lpae_table_cache, table);
 	else
 		free_pages((unsigned long)table, get_order(size));
 }
@@ -339,6 +369,15 @@ static void *lpae_alloc_mem(struct lpae_pgtable *d, size_t size, gfp_t gfp,
 		return cfg->alloc(d->iop.cookie, size, gfp);
 	if (!unzeroed)
 		gfp |= __GFP_ZERO;
+	if (lpae_cached(size)) {
+		void *table = kmem_cache_alloc_node(lpae_table_cache, gfp,
+						    dev ? dev_to_node(dev) :
+						    NUMA_NO_NODE);
+
+		/* Referenced by physical address only, from other tables. */
+		kmemleak_ignore(table);
+		return table;
+	}
 	page = alloc_pages_node(dev ? dev_to_node(dev) : NUMA_NO_NODE, gfp,
 				get_order(size));
 	return page ? page_address(page) : NULL;

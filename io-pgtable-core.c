@@ -1281,5 +1281,24 @@ size_t iopgtable_unmap_split(struct iopgtable_ops *ops, u64 iova, size_t size,
 }
 EXPORT_SYMBOL_GPL(iopgtable_unmap_split);
 
+static int __init iopgtable_module_init(void)
+{
+	int ret = iopgtable_lpae_init();
+
+	if (ret)
+		return ret;
+	iopgtable_debugfs_init();
+	return 0;
+}
+
+static void __exit iopgtable_module_exit(void)
+{
+	iopgtable_debugfs_exit();
+	iopgtable_lpae_exit();
+}
+
+module_init(iopgtable_module_init);
+module_exit(iopgtable_module_exit);
+
 MODULE_DESCRIPTION("Page tables for GPU MMUs in the ARM LPAE formats");
 MODULE_LICENSE("GPL");

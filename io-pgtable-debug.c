@@ -353,18 +353,17 @@ void iopgtable_debugfs_remove(struct iopgtable *iop)
 #endif
 }
 
+/* The folder of the files: at module load, and gone at its unload. */
+void __init iopgtable_debugfs_init(void)
+{
 #ifdef CONFIG_IOPGTABLE_DEBUGFS
-static int __init iopgtable_debugfs_init(void)
-{
 	iopgtable_debugfs_dir = debugfs_create_dir("iopgtable", NULL);
-	return 0;
-}
-
-static void __exit iopgtable_debugfs_exit(void)
-{
-	debugfs_remove(iopgtable_debugfs_dir);
-}
-
-module_init(iopgtable_debugfs_init);
-module_exit(iopgtable_debugfs_exit);
 #endif
+}
+
+void iopgtable_debugfs_exit(void)
+{
+#ifdef CONFIG_IOPGTABLE_DEBUGFS
+	debugfs_remove(iopgtable_debugfs_dir);
+#endif
+}

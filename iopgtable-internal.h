@@ -224,6 +224,8 @@ void *iopgtable_prealloc_take(struct iopgtable *iop,
 			      struct iopgtable_prealloc *pa, u64 iova);
 void iopgtable_prealloc_put(struct iopgtable_prealloc *pa, void *table);
 void iopgtable_debugfs_remove(struct iopgtable *iop);
+void iopgtable_debugfs_init(void);
+void iopgtable_debugfs_exit(void);
 int iopgtable_debugfs_show(struct seq_file *m, void *unused);
 
 /**
@@ -288,6 +290,11 @@ static inline int iopgtable_size_str(char *buf, size_t size, unsigned int lg2)
 #ifdef CONFIG_IOPGTABLE_ARM_LPAE
 extern const struct iopgtable_format iopgtable_arm_64_lpae_s1_format;
 extern const struct iopgtable_format iopgtable_arm_mali_lpae_format;
+int iopgtable_lpae_init(void);
+void iopgtable_lpae_exit(void);
+#else
+static inline int iopgtable_lpae_init(void) { return 0; }
+static inline void iopgtable_lpae_exit(void) { }
 #endif
 
 #endif /* _IOPGTABLE_INTERNAL_H */
