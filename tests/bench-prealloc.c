@@ -22,6 +22,21 @@
  * places a buffer of 2 MiB or more. The unmap after each bind is not
  * timed.
  *
+ * A shmem buffer comes as folios: 2M where the kernel found a huge page,
+ * 64K (shmem's mTHP) or single 4K pages where memory pressure left none,
+ * each physically apart from the next. The mixed row binds one 64 MiB
+ * buffer in which each 2M-aligned 2M is a 2M folio with probability 3/4,
+ * and each 64K of the rest a 64K folio or 16 pages, half and half: most
+ * of a THP-backed buffer is huge pages, and what is not has fallen back
+ * to the smaller orders about evenly (a fixed seed, the same buffer every
+ * run). The many-buffers row binds 256 buffers of 64 KiB to 2 MiB (a
+ * multiple of 64K each, the same folio rule), each an sg_table of its
+ * own, one after another at consecutive IOVAs (64K-aligned, a 2 MiB
+ * buffer 2M-aligned), then unbinds them in shuffled order, each unbind
+ * with its reservation (Panthor's for the ends of a range in a 2M block;
+ * iopgtable_prealloc_unmap() and iopgtable_unmap_split()). All of that is
+ * one sample.
+ *
  * A split-unmap removes the 4K page in the middle of a 2M block: with
  * iopgtable_unmap_split(); for io-pgtable-arm, which refuses partial
  * unmaps of blocks since 6.13, as Panthor does there: unmap the whole
@@ -36,6 +51,7 @@
 #include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/math64.h>
+#include <linux/prandom.h>
 #include <linux/scatterlist.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -51,6 +67,9 @@
 #define PB_PADDR	0x80000000ULL
 /* Each case works in a 512G span of its own: a level-1 table of its own. */
 #define PB_REGION(i)	(((u64)(i) + 1) << 39)
+#define PB_SEED		13	/* the buffers' fixed seed */
+#define PB_THP_PCT	75	/* of a buffer's 2Ms: a 2M folio */
+#define PB_MANY		256	/* the many-buffers row's buffers */
 
 static char *bench_only;
 module_param(bench_only, charp, 0444);
@@ -337,15 +356,25 @@ static void pb_count_free(void *cookie, void *pages, size_t size)
 }
 
 /**
+ * enum pb_layout - what a bind row's buffers are
+ * @PB_UNIFORM: one buffer of segments of &pb_case.seg bytes.
+ * @PB_SHMEM: one buffer of shmem folios, 2M, 64K and 4K.
+ * @PB_MANY_BUFFERS: %PB_MANY buffers of such folios, bound one after
+ *	another and unbound in another order.
+ */
+enum pb_layout { PB_UNIFORM, PB_SHMEM, PB_MANY_BUFFERS };
+
+/**
  * struct pb_case - one row of the table
  * @name: what is measured.
  * @split: a split-unmap; else a bind.
  * @size: a bind's bytes.
- * @seg: bytes per sg_table segment of a bind (4K or 2M).
+ * @seg: bytes per sg_table segment of a %PB_UNIFORM bind (4K or 2M).
  * @iters: measured samples per library (after a tenth as many for warm-up).
  * @batch: steps timed together in one sample, each at its own IOVA; a
  *	batch covers less than a 1G span, so that no unmap frees a level-2
  *	table and every sample starts from the same tables.
+ * @layout: a bind's buffers.
  */
 struct pb_case {
 	const char *name;
@@ -354,6 +383,7 @@ struct pb_case {
 	size_t seg;
 	unsigned int iters;
 	unsigned int batch;
+	enum pb_layout layout;
 };
 
 static const struct pb_case pb_cases[] = {
@@ -365,6 +395,10 @@ static const struct pb_case pb_cases[] = {
 	  1000, 64 },
 	{ "bind 64 MiB of 2M: prepare+map+release", false, SZ_64M, SZ_2M,
 	  1000, 8 },
+	{ "bind 64 MiB of shmem folios, 2M, 64K and 4K: prepare+map+release",
+	  false, SZ_64M, 0, 400, 1, PB_SHMEM },
+	{ "256 buffers of 64K-2M bound in turn, unbound shuffled, with reservations",
+	  false, 0, 0, 100, 1, PB_MANY_BUFFERS },
 	/*
 	 * The reservation and its release are timed, on both sides: where
 	 * Panthor clears its tables (at reservation) is not where iopgtable
@@ -474,6 +508,148 @@ static int pb_fill_sgt(struct sg_table *sgt, const struct pb_case *c)
 	return 0;
 }
 
+/* A fake folio of @len bytes, aligned to its size, apart from the last. */
+static u64 pb_folio(u64 *cursor, size_t len)
+{
+	u64 paddr = ALIGN(*cursor, len);
+
+	*cursor = paddr + 2 * len;
+	return paddr;
+}
+
+/*
+ * The folios of a shmem buffer of @size bytes, a multiple of 64K, from
+ * @rnd and the physical @cursor: into @sg where set; returns how many.
+ * Each 2M-aligned 2M is a 2M folio with probability %PB_THP_PCT percent;
+ * each 64K of the rest a 64K folio or 16 pages of 4K, half and half.
+ */
+static unsigned int pb_shmem_folios(struct scatterlist *sg, size_t size,
+				    struct rnd_state *rnd, u64 *cursor)
+{
+	unsigned int n = 0;
+	size_t off, len;
+
+	for (off = 0; off < size; off += len, n++) {
+		if (!(off % SZ_2M) && size - off >= SZ_2M &&
+		    prandom_u32_state(rnd) % 100 < PB_THP_PCT)
+			len = SZ_2M;
+		else if (!(off % SZ_64K) && prandom_u32_state(rnd) % 2)
+			len = SZ_64K;
+		else
+			len = SZ_4K;
+		if (!sg)
+			continue;
+		sg->length = len;
+		sg_dma_address(sg) = pb_folio(cursor, len);
+		sg_dma_len(sg) = len;
+		sg = sg_next(sg);
+	}
+	return n;
+}
+
+/* @sgt: a shmem buffer of @size bytes (pb_shmem_folios()). */
+static int pb_fill_shmem(struct sg_table *sgt, size_t size,
+			 struct rnd_state *rnd, u64 *cursor)
+{
+	struct rnd_state again = *rnd;
+	unsigned int n = pb_shmem_folios(NULL, size, &again, cursor);
+	int ret;
+
+	ret = sg_alloc_table(sgt, n, GFP_KERNEL);
+	if (ret)
+		return ret;
+	pb_shmem_folios(sgt->sgl, size, rnd, cursor);
+	return 0;
+}
+
+/* The physical address at byte @off of the buffer @sgt. */
+static u64 pb_sgt_paddr(struct sg_table *sgt, u64 off)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		if (off < sg_dma_len(sg))
+			return sg_dma_address(sg) + off;
+		off -= sg_dma_len(sg);
+	}
+	return 0;
+}
+
+/**
+ * struct pb_many - the buffers of the many-buffers row
+ * @sgt: each buffer's sg_table.
+ * @off: where each is bound, from the start of the case's region.
+ * @size: each one's bytes.
+ * @order: the order of the unbinds.
+ */
+struct pb_many {
+	struct sg_table sgt[PB_MANY];
+	u64 off[PB_MANY];
+	size_t size[PB_MANY];
+	u32 order[PB_MANY];
+};
+
+static void pb_many_free(struct pb_many *m)
+{
+	unsigned int k;
+
+	for (k = 0; k < PB_MANY; k++)
+		sg_free_table(&m->sgt[k]);
+	kvfree(m);
+}
+
+/* The buffers, at consecutive IOVAs; NULL without memory. */
+static struct pb_many *pb_many_new(void)
+{
+	struct pb_many *m = kvzalloc(sizeof(*m), GFP_KERNEL);
+	u64 cursor = PB_PADDR, iova = 0;
+	struct rnd_state rnd;
+	unsigned int k;
+
+	if (!m)
+		return NULL;
+	prandom_seed_state(&rnd, PB_SEED);
+	for (k = 0; k < PB_MANY; k++) {
+		m->size[k] = SZ_64K * (1 + prandom_u32_state(&rnd) % 32);
+		m->off[k] = ALIGN(iova, m->size[k] == SZ_2M ? SZ_2M : SZ_64K);
+		iova = m->off[k] + m->size[k];
+		m->order[k] = k;
+		if (pb_fill_shmem(&m->sgt[k], m->size[k], &rnd, &cursor)) {
+			pb_many_free(m);
+			return NULL;
+		}
+	}
+	bench_shuffle(m->order, PB_MANY, &rnd);
+	return m;
+}
+
+/* A VM_BIND unmap on iopgtable: the ends may split blocks. */
+static int pb_ours_unbind(struct iopgtable_ops *ops, u64 iova, size_t size)
+{
+	struct iopgtable_prealloc pa;
+	int ret;
+
+	iopgtable_prealloc_init(&pa);
+	ret = iopgtable_prealloc_unmap(ops, &pa, iova, size, GFP_KERNEL);
+	if (!ret && iopgtable_unmap_split(ops, iova, size, &pa, NULL) != size)
+		ret = -EINVAL;
+	iopgtable_prealloc_release(ops, &pa);
+	return ret;
+}
+
+/* A VM_BIND unmap on io-pgtable-arm, Panthor's way. */
+static int pb_theirs_unbind(struct pb_panthor *p, struct io_pgtable_ops *ops,
+			    u64 iova, size_t size)
+{
+	int ret = pb_panthor_reserve(p, pb_panthor_unmap_pt_count(iova, size));
+
+	if (!ret)
+		ret = pb_panthor_unmap(ops, iova, size);
+	pb_panthor_cleanup(p);
+	return ret;
+}
+
 /*
  * Check a bind once on new page tables, ours through the counting
  * allocator: two binds side by side, what each side reserved and took,
@@ -525,7 +701,7 @@ static void pb_check_bind(struct pb *b, const struct pb_case *c,
 	for (k = 0; k < 2; k++) {
 		for (i = 0; i < ARRAY_SIZE(offs); i++) {
 			u64 iova = region + k * c->size + offs[i] + 8;
-			u64 want = pb_bind_paddr(c, offs[i]) + 8;
+			u64 want = pb_sgt_paddr(sgt, offs[i]) + 8;
 
 			KUNIT_EXPECT_EQ(test, ours->iova_to_phys(ours, iova), want);
 			KUNIT_EXPECT_EQ(test, theirs->iova_to_phys(theirs, iova), want);
@@ -620,6 +796,122 @@ out:
 	KUNIT_EXPECT_EQ(test, live, 0);
 	KUNIT_EXPECT_EQ(test, pan.live, 0);
 	KUNIT_EXPECT_EQ(test, pan.short_allocs, 0);
+}
+
+/*
+ * Check the many-buffers row once on new page tables, ours through the
+ * counting allocator: the tables the binds reserved and took in all, what
+ * translates after the binds and after the unbinds, and that every table
+ * goes back.
+ */
+static void pb_check_many(struct pb *b, struct pb_many *m, u64 region,
+			  struct pb_tables *t)
+{
+	struct kunit *test = b->test;
+	struct iopgtable_prealloc pa;
+	struct io_pgtable_ops *theirs;
+	struct iopgtable_ops *ours;
+	struct pb_panthor pan;
+	unsigned int k, i, n;
+	long live = 0;
+
+	ours = pb_ours_new(b, &live);
+	theirs = pb_theirs_new(b, &pan);
+	KUNIT_EXPECT_TRUE(test, ours && theirs);
+	if (!ours || !theirs)
+		goto out;
+
+	for (k = 0; k < PB_MANY; k++) {
+		u64 iova = region + m->off[k];
+
+		iopgtable_prealloc_init(&pa);
+		KUNIT_EXPECT_EQ(test, iopgtable_prealloc_map_sgtable(ours, &pa, iova,
+								     &m->sgt[k], 0,
+								     m->size[k],
+								     GFP_KERNEL), 0);
+		n = iopgtable_prealloc_count(&pa);
+		KUNIT_EXPECT_EQ(test, iopgtable_map_sgtable_prealloc(ours, iova,
+								     &m->sgt[k], 0,
+								     m->size[k],
+								     PB_PROT, &pa), 0);
+		t->reserved[OURS] += n;
+		t->used[OURS] += n - iopgtable_prealloc_count(&pa);
+		iopgtable_prealloc_release(ours, &pa);
+
+		n = pb_panthor_map_pt_count(iova, m->size[k]);
+		KUNIT_EXPECT_EQ(test, pb_panthor_reserve(&pan, n), 0);
+		KUNIT_EXPECT_EQ(test, pb_panthor_map_sgt(theirs, iova, &m->sgt[k],
+							 0, m->size[k]), 0);
+		t->reserved[THEIRS] += n;
+		t->used[THEIRS] += pan.ptr;
+		pb_panthor_cleanup(&pan);
+	}
+	for (k = 0; k < PB_MANY; k++) {
+		const u64 offs[] = { 0, m->size[k] / 2 + SZ_4K,
+				     m->size[k] - SZ_4K };
+
+		for (i = 0; i < ARRAY_SIZE(offs); i++) {
+			u64 iova = region + m->off[k] + offs[i] + 8;
+			u64 want = pb_sgt_paddr(&m->sgt[k], offs[i]) + 8;
+
+			KUNIT_EXPECT_EQ(test, ours->iova_to_phys(ours, iova), want);
+			KUNIT_EXPECT_EQ(test, theirs->iova_to_phys(theirs, iova),
+					want);
+		}
+	}
+	KUNIT_EXPECT_LE(test, t->reserved[OURS], t->reserved[THEIRS]);
+
+	for (k = 0; k < PB_MANY; k++) {
+		u64 iova = region + m->off[m->order[k]];
+		size_t size = m->size[m->order[k]];
+
+		KUNIT_EXPECT_EQ(test, pb_ours_unbind(ours, iova, size), 0);
+		KUNIT_EXPECT_EQ(test, pb_theirs_unbind(&pan, theirs, iova, size),
+				0);
+	}
+	for (k = 0; k < PB_MANY; k++) {
+		u64 iova = region + m->off[k] + m->size[k] - SZ_4K;
+
+		KUNIT_EXPECT_EQ(test, ours->iova_to_phys(ours, iova), 0);
+		KUNIT_EXPECT_EQ(test, theirs->iova_to_phys(theirs, iova), 0);
+	}
+out:
+	if (ours)
+		iopgtable_free_ops(ours);
+	if (theirs)
+		free_io_pgtable_ops(theirs);
+	KUNIT_EXPECT_EQ(test, live, 0);
+	KUNIT_EXPECT_EQ(test, pan.live, 0);
+	KUNIT_EXPECT_EQ(test, pan.short_allocs, 0);
+}
+
+/* One sample of the many-buffers row on @lib: the binds, then the unbinds. */
+static u64 pb_many_sample(struct pb *b, struct pb_many *m, u64 region,
+			  int lib)
+{
+	unsigned int k, i;
+	u64 t0 = ktime_get_ns();
+
+	for (k = 0; k < PB_MANY; k++) {
+		u64 iova = region + m->off[k];
+
+		if (lib == OURS)
+			b->err |= pb_ours_bind(b->ours, iova, &m->sgt[k],
+					       m->size[k]);
+		else
+			b->err |= pb_theirs_bind(&b->pan, b->theirs, iova,
+						 &m->sgt[k], m->size[k]);
+	}
+	for (k = 0; k < PB_MANY; k++) {
+		i = m->order[k];
+		if (lib == OURS)
+			b->err |= pb_ours_unbind(b->ours, region + m->off[i],
+						 m->size[i]);
+		else
+			b->err |= pb_theirs_unbind(&b->pan, b->theirs,
+						   region + m->off[i], m->size[i]);
+	}
+	return ktime_get_ns() - t0;
 }
 
 /* One bind sample: @c->batch binds on @lib, timed; their unmaps, not. */
@@ -725,7 +1017,7 @@ static void pb_print_row(struct pb *b, const struct pb_case *c,
 	u64 med[2], ratio;
 	int lib;
 
-	if (c->split)
+	if (c->split || c->layout == PB_MANY_BUFFERS)
 		snprintf(name, sizeof(name),
 			 "%s [tables reserved %u vs %u, used %u vs %u]",
 			 c->name, t->reserved[OURS], t->reserved[THEIRS],
@@ -754,8 +1046,11 @@ static void pb_print_row(struct pb *b, const struct pb_case *c,
 static void pb_run_case(struct pb *b, const struct pb_case *c, u64 region)
 {
 	unsigned int warm = c->iters / 10 + 1, i, j, n;
+	struct pb_many *m = NULL;
 	struct pb_tables t = {};
+	struct rnd_state rnd;
 	struct sg_table sgt;
+	u64 cursor = PB_PADDR;
 	int lib;
 
 	if (c->split) {
@@ -769,8 +1064,15 @@ static void pb_run_case(struct pb *b, const struct pb_case *c, u64 region)
 		b->err |= pb_panthor_map_run(b->theirs, region, PB_PADDR,
 					     c->batch * SZ_2M);
 		pb_panthor_cleanup(&b->pan);
+	} else if (c->layout == PB_MANY_BUFFERS) {
+		m = pb_many_new();
+		KUNIT_ASSERT_NOT_NULL(b->test, m);
+		pb_check_many(b, m, region, &t);
 	} else {
-		KUNIT_ASSERT_EQ(b->test, pb_fill_sgt(&sgt, c), 0);
+		prandom_seed_state(&rnd, PB_SEED);
+		KUNIT_ASSERT_EQ(b->test, c->layout == PB_SHMEM ?
+				pb_fill_shmem(&sgt, c->size, &rnd, &cursor) :
+				pb_fill_sgt(&sgt, c), 0);
 		pb_check_bind(b, c, &sgt, region, &t);
 	}
 	kunit_info(b->test,
@@ -784,8 +1086,12 @@ static void pb_run_case(struct pb *b, const struct pb_case *c, u64 region)
 			u64 ns;
 
 			lib = (i & 1) ^ j;
-			ns = c->split ? pb_split_sample(b, c, region, lib) :
-				pb_bind_sample(b, c, &sgt, region, lib);
+			if (c->split)
+				ns = pb_split_sample(b, c, region, lib);
+			else if (m)
+				ns = pb_many_sample(b, m, region, lib);
+			else
+				ns = pb_bind_sample(b, c, &sgt, region, lib);
 			if (i >= warm)
 				b->samples[lib][i - warm] = ns;
 		}
@@ -799,6 +1105,8 @@ static void pb_run_case(struct pb *b, const struct pb_case *c, u64 region)
 				c->batch * SZ_2M);
 		KUNIT_EXPECT_EQ(b->test, pb_panthor_unmap(b->theirs, region,
 							  c->batch * SZ_2M), 0);
+	} else if (m) {
+		pb_many_free(m);
 	} else {
 		sg_free_table(&sgt);
 	}

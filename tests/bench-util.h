@@ -9,6 +9,7 @@
 
 #include <linux/math64.h>
 #include <linux/minmax.h>
+#include <linux/prandom.h>
 #include <linux/sort.h>
 #include <linux/sprintf.h>
 #include <linux/string.h>
@@ -33,6 +34,18 @@ static inline bool bench_name_selected(const char *only, const char *name)
 			return true;
 	}
 	return false;
+}
+
+/* Fisher-Yates shuffle of @n entries of @a, from @rnd. */
+static inline void bench_shuffle(u32 *a, unsigned int n,
+				 struct rnd_state *rnd)
+{
+	unsigned int i, j;
+
+	for (i = n; i > 1; i--) {
+		j = prandom_u32_state(rnd) % i;	/* swap() reads it twice */
+		swap(a[i - 1], a[j]);
+	}
 }
 
 static inline int bench_cmp(const void *a, const void *b)

@@ -554,17 +554,6 @@ static void bench_check_mapped(struct bench *b, const struct bench_case *c)
 	KUNIT_EXPECT_EQ(b->test, b->theirs->iova_to_phys(b->theirs, iova), want);
 }
 
-/* Fisher-Yates shuffle of @n entries of @a, from @rnd. */
-static void bench_shuffle(u32 *a, unsigned int n, struct rnd_state *rnd)
-{
-	unsigned int i, j;
-
-	for (i = n; i > 1; i--) {
-		j = prandom_u32_state(rnd) % i;	/* swap() reads it twice */
-		swap(a[i - 1], a[j]);
-	}
-}
-
 /*
  * The sg_table case's segments: 2048 of 4K, the pages of a fake 8 MiB of
  * memory in shuffled order, so that no two neighbours merge.
