@@ -714,7 +714,9 @@ void iopgtable_prealloc_put(struct iopgtable_prealloc *pa, void *table)
  * A count of distinct table spans, fed with ranges in increasing IOVA
  * order: @next[k] is the first span index of the k-th table level (in
  * increasing span order) not counted yet. @run_iova and @run_len are a
- * run of scatter-gather pieces of one smallest page each, not counted yet.
+ * run of scatter-gather pieces mapped in the smallest page size, not
+ * counted yet: those shorter than @small, the second smallest page size
+ * (U64_MAX if there is one size only).
  */
 struct iopgtable_tally {
 	const struct iopgtable *iop;
@@ -722,6 +724,7 @@ struct iopgtable_tally {
 	u64 next[IOPGTABLE_MAX_LEVELS];
 	u64 run_iova;
 	u64 run_len;
+	u64 small;
 };
 
 /*
@@ -904,10 +907,11 @@ static __always_inline int iopgtable_sg_tally(struct iopgtable *iop, u64 iova,
 	struct iopgtable_tally *t = arg;
 
 	/*
-	 * A piece of one smallest page is mapped in that size: consecutive
-	 * ones touch the spans their whole run touches.
+	 * A piece shorter than the second smallest page size is mapped in
+	 * the smallest: consecutive ones touch the spans their whole run
+	 * touches.
 	 */
-	if (len == iopgtable_min_pgsize(iop)) {
+	if (len < t->small) {
 		if (!t->run_len)
 			t->run_iova = iova;
 		t->run_len += len;
@@ -978,9 +982,12 @@ int iopgtable_prealloc_map_sgtable(struct iopgtable_ops *ops,
 {
 	struct iopgtable *iop = to_iopgtable(ops);
 	struct iopgtable_tally t = { .iop = iop };
+	unsigned long sizes = iop->cfg.pgsize_bitmap;
 	unsigned int held = pa->count;
 	int ret = -EINVAL;
 
+	sizes &= sizes - 1;	/* all but the smallest */
+	t.small = sizes ? sizes & -sizes : U64_MAX;
 	if (!size || !sgt)
 		goto out;
 	ret = -ERANGE;
