@@ -49,8 +49,15 @@ grep -aq 'iopgtable-load: load /iopgtable.ko: 0' "$log" ||
 	die "iopgtable.ko did not load (see $log)"
 grep -aq 'iopgtable-load: load /iopgtable_test.ko: 0' "$log" ||
 	die "iopgtable_test.ko did not load (see $log)"
+grep -aq 'iopgtable-load: unload iopgtable_test: 0' "$log" ||
+	die "iopgtable_test.ko did not unload (see $log)"
+grep -aq 'iopgtable-load: unload iopgtable: 0' "$log" ||
+	die "iopgtable.ko did not unload (see $log)"
 grep -aq 'iopgtable-load: done, modules failed: 0' "$log" ||
 	die "the init did not finish (see $log)"
+# Tables left in the module's kmem_cache when it is destroyed.
+! grep -a 'kmem_cache_destroy\|still has objects' "$log" ||
+	die "iopgtable.ko left tables behind at unload (see $log)"
 
 # The KTAP of the test module: what follows the first load (the kernel's
 # own empty KTAP header, printed at boot, comes before it).

@@ -2,9 +2,10 @@
 /*
  * init of the arm64 module-load test (scripts/arm64-load.sh): loads the
  * out-of-tree modules given on the kernel command line as init arguments,
- * in order, reports each result through /dev/kmsg and powers off. KUnit
- * runs the test module's suites while it loads, so the console holds their
- * KTAP when this is done.
+ * in order, unloads them in the reverse order, reports each result
+ * through /dev/kmsg and powers off. KUnit runs the test module's suites
+ * while it loads, so the console holds their KTAP when this is done; the
+ * unloads show that nothing they allocated is left behind.
  *
  * Freestanding, for aarch64 only: raw system calls, no C library, so that
  * the cross compiler alone builds it.
@@ -13,12 +14,14 @@
 #define NR_OPENAT		56
 #define NR_CLOSE		57
 #define NR_WRITE		64
+#define NR_DELETE_MODULE	106
 #define NR_REBOOT		142
 #define NR_FINIT_MODULE		273
 
 #define AT_FDCWD		-100
 #define O_RDONLY		0
 #define O_WRONLY		1
+#define O_NONBLOCK		04000
 #define REBOOT_MAGIC1		0xfee1dead
 #define REBOOT_MAGIC2		672274793
 #define REBOOT_POWER_OFF	0x4321fedc
@@ -102,6 +105,25 @@ static long load(long kmsg, const char *path)
 	return ret;
 }
 
+/* Unload the module loaded from @path: "/dir/a-b.ko" is module a_b. */
+static long unload(long kmsg, const char *path)
+{
+	const char *base = path, *s;
+	char name[64];
+	unsigned long n = 0;
+	long ret;
+
+	for (s = path; *s; s++)
+		if (*s == '/')
+			base = s + 1;
+	for (s = base; *s && *s != '.' && n < sizeof(name) - 1; s++)
+		name[n++] = *s == '-' ? '_' : *s;
+	name[n] = 0;
+	ret = syscall5(NR_DELETE_MODULE, (long)name, O_NONBLOCK, 0, 0, 0);
+	report(kmsg, "unload", name, ret);
+	return ret;
+}
+
 void start_c(long *sp);
 
 void start_c(long *sp)
@@ -112,6 +134,9 @@ void start_c(long *sp)
 	kmsg = syscall5(NR_OPENAT, AT_FDCWD, (long)"/dev/kmsg", O_WRONLY, 0, 0);
 	for (i = 1; i < argc; i++)
 		if (load(kmsg, argv[i]) < 0)
+			failed++;
+	for (i = argc - 1; i >= 1; i--)
+		if (unload(kmsg, argv[i]) < 0)
 			failed++;
 	report(kmsg, "done,", "modules failed", failed);
 	syscall5(NR_REBOOT, REBOOT_MAGIC1, REBOOT_MAGIC2, REBOOT_POWER_OFF, 0, 0);
