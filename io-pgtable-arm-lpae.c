@@ -300,10 +300,20 @@ static void lpae_sync(struct lpae_pgtable *d, u64 *ptep, size_t n)
  */
 static struct kmem_cache *lpae_table_cache;
 
+/*
+ * A cache of its own, not merged into another of the same size, so that
+ * tables left behind show when the module unloads, and in slabinfo.
+ */
+#ifdef SLAB_NO_MERGE
+#define LPAE_CACHE_FLAGS	SLAB_NO_MERGE
+#else
+#define LPAE_CACHE_FLAGS	0
+#endif
+
 int __init iopgtable_lpae_init(void)
 {
 	lpae_table_cache = kmem_cache_create("iopgtable_table_4k", SZ_4K,
-					     SZ_4K, 0, NULL);
+					     SZ_4K, LPAE_CACHE_FLAGS, NULL);
 	return lpae_table_cache ? 0 : -ENOMEM;
 }
 
