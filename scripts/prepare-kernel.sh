@@ -40,4 +40,12 @@ grep -q 'drivers/iopgtable/Kconfig' "$KERNEL_SRC/drivers/Kconfig" ||
 grep -q 'iopgtable/' "$KERNEL_SRC/drivers/Makefile" ||
 	echo 'obj-y += iopgtable/' >> "$KERNEL_SRC/drivers/Makefile"
 
+# For the kernel Rust lane (scripts/kunit-rust.sh): 6.12 gives bindgen no
+# target on UML built with GCC (see the patch).
+patch -s -p1 -N -r - -d "$KERNEL_SRC" --dry-run \
+	<"$IOPGTABLE_ROOT/scripts/patches/rust-bindgen-target-um.patch" \
+	>/dev/null 2>&1 &&
+	patch -s -p1 -N -d "$KERNEL_SRC" \
+		<"$IOPGTABLE_ROOT/scripts/patches/rust-bindgen-target-um.patch"
+
 echo "$KERNEL_SRC"
