@@ -48,4 +48,32 @@ patch -s -p1 -N -r - -d "$KERNEL_SRC" --dry-run \
 	patch -s -p1 -N -d "$KERNEL_SRC" \
 		<"$IOPGTABLE_ROOT/scripts/patches/rust-bindgen-target-um.patch"
 
+# The Rust abstraction, as an upstream patch adds it: the header where
+# in-tree users include it, rust/kernel/iopgtable.rs with its module line
+# in the kernel crate (built only with CONFIG_IOPGTABLE=y: the kernel crate
+# is built in and cannot call a module), the header in bindgen's input and
+# the flags that bindgen cannot read from BIT() macros.
+ln -sfn "$IOPGTABLE_ROOT/include/linux/iopgtable.h" \
+	"$KERNEL_SRC/include/linux/iopgtable.h"
+ln -sfn "$IOPGTABLE_ROOT/rust/iopgtable.rs" "$KERNEL_SRC/rust/kernel/iopgtable.rs"
+grep -q 'pub mod iopgtable;' "$KERNEL_SRC/rust/kernel/lib.rs" ||
+	sed -i 's|^pub mod ioctl;|&\n#[cfg(CONFIG_IOPGTABLE)]\npub mod iopgtable;|' \
+		"$KERNEL_SRC/rust/kernel/lib.rs"
+helper=$KERNEL_SRC/rust/bindings/bindings_helper.h
+if ! grep -q 'linux/iopgtable.h' "$helper"; then
+	sed -i 's|^#include <linux/jiffies.h>|#include <linux/iopgtable.h>\n&|' "$helper"
+	cat >>"$helper" <<'EOH'
+const int RUST_CONST_HELPER_IOPGTABLE_READ = IOPGTABLE_READ;
+const int RUST_CONST_HELPER_IOPGTABLE_WRITE = IOPGTABLE_WRITE;
+const int RUST_CONST_HELPER_IOPGTABLE_CACHE = IOPGTABLE_CACHE;
+const int RUST_CONST_HELPER_IOPGTABLE_NOEXEC = IOPGTABLE_NOEXEC;
+const int RUST_CONST_HELPER_IOPGTABLE_MMIO = IOPGTABLE_MMIO;
+const int RUST_CONST_HELPER_IOPGTABLE_PRIVILEGED = IOPGTABLE_PRIVILEGED;
+const unsigned long RUST_CONST_HELPER_IOPGTABLE_QUIRK_ARM_NS = IOPGTABLE_QUIRK_ARM_NS;
+const unsigned long RUST_CONST_HELPER_IOPGTABLE_QUIRK_ARM_TTBR1 = IOPGTABLE_QUIRK_ARM_TTBR1;
+const unsigned long RUST_CONST_HELPER_IOPGTABLE_QUIRK_ARM_OUTER_WBWA = IOPGTABLE_QUIRK_ARM_OUTER_WBWA;
+const unsigned long RUST_CONST_HELPER_IOPGTABLE_QUIRK_NO_WARN = IOPGTABLE_QUIRK_NO_WARN;
+EOH
+fi
+
 echo "$KERNEL_SRC"
