@@ -15,6 +15,9 @@
 #                                 arm32
 #               make check-driver-fit  contrib/'s driver series, applied and built
 #               make check-gpuvm  the drm_gpuvm replay alone (UML, with DRM)
+#               make check-rust   kernel::iopgtable: doctests as KUnit under
+#                                 UML, the Rust sample, rustfmt, clippy and
+#                                 rustdoc
 #               make bench        iopgtable beside io-pgtable-arm, timed
 #                                 (BENCH_ONLY=text: only the matching cases;
 #                                 BENCH_TRACE=n: tracepoints not compiled in)
@@ -60,9 +63,12 @@ check-driver-fit:
 check-gpuvm:
 	scripts/check.sh gpuvm
 
+check-rust:
+	scripts/check.sh rust
+
 bench:
 	scripts/bench.sh
 
 .PHONY: all modules modules_install clean demo check check-uml check-arm64 \
 	check-arm32 check-sanitizers check-smp-stress \
-	lint modules-all check-driver-fit check-gpuvm bench
+	lint modules-all check-driver-fit check-gpuvm check-rust bench

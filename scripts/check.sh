@@ -18,6 +18,9 @@
 #               named only (the uml lane runs it)
 #   smp-stress  the KUnit suites, arm64 under QEMU with 4 CPUs, KCSAN and
 #               lockdep; also fails on any kernel report in the console
+#   rust        kernel::iopgtable: the UML kernel with CONFIG_RUST and its
+#               doctests as KUnit, the Rust sample's report, rustfmtcheck,
+#               CLIPPY=1 and rustdoc without a warning
 #
 # Runs every lane named even after one fails, prints each lane's result
 # and wall time, and ends with "check: N passed, N failed, N skipped" over
@@ -83,13 +86,14 @@ for lane in "${lanes[@]}"; do
 	arm32)		kunit_lane kunit-arm32 "$IOPGTABLE_ROOT/scripts/kunit-arm32.sh" ;;
 	sanitizers)	kunit_lane sanitizers "$IOPGTABLE_ROOT/scripts/sanitizers.sh" ;;
 	smp-stress)	kunit_lane smp-stress "$IOPGTABLE_ROOT/scripts/smp-stress.sh" ;;
+	rust)		kunit_lane rust "$IOPGTABLE_ROOT/scripts/check-rust.sh" ;;
 	lint)		plain_lane lint "$IOPGTABLE_ROOT/scripts/lint.sh" ;;
 	modules)	plain_lane modules "$IOPGTABLE_ROOT/scripts/modules.sh" ;;
 	driver-fit)	plain_lane driver-fit "$IOPGTABLE_ROOT/scripts/driver-fit.sh" ;;
 	gpuvm)		kunit_lane kunit-gpuvm "$IOPGTABLE_ROOT/scripts/kunit.sh" \
 				'iopgtable_gpuvm*' ;;
 	*)		die "unknown lane $lane (uml lint modules arm64 arm64-load" \
-			"arm32 sanitizers smp-stress driver-fit gpuvm)" ;;
+			"arm32 sanitizers smp-stress driver-fit gpuvm rust)" ;;
 	esac
 	took=$((SECONDS - start))
 	results[${#results[@]} - 1]+=" in $((took / 60))m$((took % 60))s"

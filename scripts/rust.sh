@@ -24,12 +24,13 @@ rust_toolchain() {
 		rust-web-clippy libclang-dev
 	# The -web packages install as /usr/bin/rustc and friends.
 	RUSTC_BIN=/usr/bin/rustc
+	RUSTFMT_BIN=/usr/bin/rustfmt
 	ver=$("$BINDGEN_ROOT/bin/bindgen" --version 2>/dev/null || true)
 	if [ "$ver" != "bindgen $BINDGEN_VERSION" ]; then
 		say "cargo install bindgen-cli $BINDGEN_VERSION into $BINDGEN_ROOT"
 		mkdir -p "$BUILD_DIR"
 		# Debian's cargo, with Debian's rustc, not whatever PATH holds.
-		RUSTC=$RUSTC_BIN CARGO_TARGET_DIR=$BUILD_DIR/bindgen-target \
+		RUSTC=$RUSTC_BIN \
 			nice -n 19 /usr/bin/cargo install --locked \
 			--jobs "$JOBS" bindgen-cli --version "$BINDGEN_VERSION" \
 			--root "$BINDGEN_ROOT" >"$BUILD_DIR/bindgen.log" 2>&1 || {
@@ -40,7 +41,7 @@ rust_toolchain() {
 	RUST_MAKE_ARGS=(
 		RUSTC="$RUSTC_BIN"
 		RUSTDOC=/usr/bin/rustdoc
-		RUSTFMT=/usr/bin/rustfmt
+		RUSTFMT="$RUSTFMT_BIN"
 		CLIPPY_DRIVER=/usr/bin/clippy-driver
 		CARGO=/usr/bin/cargo
 		BINDGEN="$BINDGEN_ROOT/bin/bindgen"
