@@ -21,7 +21,9 @@
 //! ranges may run concurrently, calls on overlapping ranges are the
 //! caller's to serialise. That obligation, and that the physical pages
 //! outlive their mapping, are why the calls that change or read the table
-//! are `unsafe`.
+//! are `unsafe`; and since the hardware must no longer walk a table that
+//! is freed, so are the two that hand its address to the hardware
+//! ([`PageTable::ttbr`], [`PageTable::transtab`]).
 
 use crate::{
     alloc::{Flags, KBox},
@@ -1204,7 +1206,7 @@ impl<F: Format, T: Callbacks> PageTable<F, T> {
     /// splits a block crossing either end (`iopgtable_unmap_split()`), with
     /// tables from `pa`, or allocated with `GFP_KERNEL` (process context)
     /// when `pa` is `None`. If a split cannot get a table nothing is
-    /// unmapped and it returns 0.
+    /// unmapped and it returns 0; so does a `pa` made for another table.
     ///
     /// Without [`Config::split_bbm`] each split is one store: the walker
     /// must be held off the span (Mali's AS lock region) or implement
@@ -1296,7 +1298,14 @@ impl<F: Format, T: Callbacks> PageTable<F, T> {
 }
 
 impl<T: Callbacks> PageTable<ArmLpaeS1, T> {
-    /// The TTBR value (TTBR0, or TTBR1 with [`Quirks::ARM_TTBR1`]).
+    /// The TTBR value (TTBR0, or TTBR1 with [`Quirks::ARM_TTBR1`]): the
+    /// table's address, for the hardware.
+    ///
+    /// # Safety
+    ///
+    /// The hardware must no longer walk the table when it is dropped: a
+    /// caller that hands this value to the walker points it elsewhere, or
+    /// stops it, first.
     ///
     /// # Examples
     ///
@@ -1306,15 +1315,17 @@ impl<T: Callbacks> PageTable<ArmLpaeS1, T> {
     /// use kernel::sizes::SZ_4K;
     ///
     /// let pt = PageTable::<ArmLpaeS1>::new(&Config::new(SZ_4K, 48, 40), ())?;
-    /// assert!(pt.ttbr() != 0);
-    /// assert_eq!(pt.ttbr() & 0xfff, 0);
+    /// // SAFETY: No hardware is given the value.
+    /// let ttbr = unsafe { pt.ttbr() };
+    /// assert!(ttbr != 0);
+    /// assert_eq!(ttbr & 0xfff, 0);
     /// // T0SZ = 64 - 48, IPS = 40 bits.
     /// assert_eq!(pt.tcr() & 0x3f, 16);
     /// assert_eq!((pt.tcr() >> 32) & 7, 2);
     /// assert!(pt.mair() != 0);
     /// # Ok::<(), Error>(())
     /// ```
-    pub fn ttbr(&self) -> u64 {
+    pub unsafe fn ttbr(&self) -> u64 {
         // SAFETY: The library wrote the `arm_lpae_s1` member for this format.
         unsafe { self.cfg.__bindgen_anon_1.arm_lpae_s1.ttbr }
     }
@@ -1333,7 +1344,13 @@ impl<T: Callbacks> PageTable<ArmLpaeS1, T> {
 }
 
 impl<T: Callbacks> PageTable<ArmMaliLpae, T> {
-    /// The AS_TRANSTAB value.
+    /// The AS_TRANSTAB value: the table's address, for the hardware.
+    ///
+    /// # Safety
+    ///
+    /// The hardware must no longer walk the table when it is dropped: a
+    /// caller that hands this value to the walker points it elsewhere, or
+    /// stops it, first.
     ///
     /// # Examples
     ///
@@ -1343,11 +1360,12 @@ impl<T: Callbacks> PageTable<ArmMaliLpae, T> {
     /// use kernel::sizes::SZ_4K;
     ///
     /// let pt = PageTable::<ArmMaliLpae>::new(&Config::new(SZ_4K, 48, 40), ())?;
-    /// assert!(pt.transtab() != 0);
+    /// // SAFETY: No hardware is given the value.
+    /// assert!(unsafe { pt.transtab() } != 0);
     /// assert!(pt.memattr() != 0);
     /// # Ok::<(), Error>(())
     /// ```
-    pub fn transtab(&self) -> u64 {
+    pub unsafe fn transtab(&self) -> u64 {
         // SAFETY: The library wrote the `arm_mali_lpae` member for this format.
         unsafe { self.cfg.__bindgen_anon_1.arm_mali_lpae.transtab }
     }
