@@ -5,8 +5,10 @@
 # of the prepared 6.12 tree and built, with W=1 and sparse, beside the same
 # drivers unpatched:
 #
-#   contrib/panthor/*.patch    drivers/gpu/drm/panthor, arm64
-#   contrib/panfrost/*.patch   drivers/gpu/drm/panfrost, arm64 and arm
+#   contrib/panthor/*.patch      drivers/gpu/drm/panthor, arm64
+#   contrib/panfrost/*.patch     drivers/gpu/drm/panfrost, arm64 and arm
+#   contrib/arm-smmu-v3/*.patch  drivers/iommu/arm/arm-smmu-v3 (with its
+#                                KUnit test), arm64
 #
 # Fails if a series no longer applies or builds, if the patched driver
 # has a compiler or sparse warning that the unpatched one does not, or if
@@ -15,15 +17,31 @@
 # panthor_mmu.c (scripts/panthor-fit.sh). Prints each driver's diffstat
 # and the net lines its series removes from the driver's MMU file. Trees
 # and objects stay under build/driver-fit, so a rerun rebuilds only the
-# two driver folders.
+# driver folders.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 apt_install gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf sparse git
 src=$("$IOPGTABLE_ROOT/scripts/prepare-kernel.sh")
 out=$BUILD_DIR/driver-fit
-drivers=(panthor panfrost)
+drivers=(panthor panfrost arm-smmu-v3)
 mkdir -p "$out"
+
+# series_dir DRIVER: the folder a series patches, copied into each tree.
+series_dir() {
+	case $1 in
+	arm-smmu-v3)	echo drivers/iommu ;;
+	*)		echo "drivers/gpu/drm/$1" ;;
+	esac
+}
+
+# mmu_file DRIVER: the file whose page-table lines the series counts.
+mmu_file() {
+	case $1 in
+	arm-smmu-v3)	echo drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c ;;
+	*)		echo "drivers/gpu/drm/$1/${1}_mmu.c" ;;
+	esac
+}
 
 # tree NAME: a copy of the prepared tree in $out/NAME-src, hard-linked (the
 # sources are never written), with the driver folders as real copies that
@@ -37,8 +55,9 @@ tree() {
 		touch "$t/.iopgtable-driver-fit"
 	fi
 	for d in "${drivers[@]}"; do
-		rm -rf "$t/drivers/gpu/drm/$d"
-		cp -a "$src/drivers/gpu/drm/$d" "$t/drivers/gpu/drm/$d"
+		d=$(series_dir "$d")
+		rm -rf "${t:?}/$d"
+		cp -a "$src/$d" "$t/$d"
 	done
 	# The library's links, as prepare-kernel.sh makes them today.
 	rm -rf "$t/drivers/iopgtable"
@@ -46,20 +65,25 @@ tree() {
 	echo "$t"
 }
 
-# configure TREE OBJ ARCH CROSS DEFCONFIG: a configuration with both
-# drivers as modules, once per build folder.
+# configure TREE OBJ ARCH CROSS DEFCONFIG: a configuration with the GPU
+# drivers as modules and, on arm64, arm-smmu-v3 built in with its KUnit
+# test; made again when these options change.
 configure() {
 	local t=$1 o=$2 arch=$3 cross=$4 def=$5
 	local mk=(make -s -C "$t" O="$o" ARCH="$arch" CROSS_COMPILE="$cross")
+	local opts=(-e DRM -m DRM_PANFROST -e COMPILE_TEST -d WERROR)
 
-	if [ ! -f "$o/.config" ]; then
+	[ "$arch" = arm ] && opts+=(-e ARM_LPAE)
+	[ "$arch" = arm64 ] && opts+=(-m DRM_PANTHOR -e IOMMU_SUPPORT
+		-e ARM_SMMU_V3 -e ARM_SMMU_V3_SVA -e KUNIT
+		-m ARM_SMMU_V3_KUNIT_TEST)
+	if [ ! -f "$o/.config" ] ||
+	   [ "$(cat "$o/.iopgtable-options" 2>/dev/null)" != "${opts[*]}" ]; then
 		mkdir -p "$o"
 		"${mk[@]}" "$def" >/dev/null
-		"$t/scripts/config" --file "$o/.config" -e DRM -m DRM_PANFROST \
-			-e COMPILE_TEST -d WERROR
-		[ "$arch" = arm ] && "$t/scripts/config" --file "$o/.config" -e ARM_LPAE
-		[ "$arch" = arm64 ] && "$t/scripts/config" --file "$o/.config" -m DRM_PANTHOR
+		"$t/scripts/config" --file "$o/.config" "${opts[@]}"
 		"${mk[@]}" olddefconfig >/dev/null
+		echo "${opts[*]}" >"$o/.iopgtable-options"
 	fi
 }
 
@@ -81,8 +105,8 @@ build() {
 # numbers, which the series moves.
 findings() {
 	{ grep -aE '(warning|error):' "$1" || true; } |
-		{ grep -aE 'drivers/gpu/drm/(panthor|panfrost)/' || true; } |
-		sed -E 's|^.*(drivers/gpu/drm/[^:]+):[0-9]+(:[0-9]+)?:|\1:|' | sort -u
+		{ grep -aE 'drivers/(gpu/drm/(panthor|panfrost)|iommu/arm/arm-smmu-v3)/' || true; } |
+		sed -E 's|^.*(drivers/[^:]+):[0-9]+(:[0-9]+)?:|\1:|' | sort -u
 }
 
 status=0
@@ -100,8 +124,8 @@ done
 "$IOPGTABLE_ROOT/scripts/panthor-fit.sh" \
 	"$patched/drivers/gpu/drm/panthor/panthor_mmu.c" || status=1
 
-# The builds: arm64 for both drivers, arm (LPAE) for Panfrost.
-builds=("arm64 aarch64-linux-gnu- defconfig drivers/gpu/drm/panthor drivers/gpu/drm/panfrost"
+# The builds: arm64 for every driver, arm (LPAE) for Panfrost.
+builds=("arm64 aarch64-linux-gnu- defconfig drivers/gpu/drm/panthor drivers/gpu/drm/panfrost drivers/iommu/arm/arm-smmu-v3"
 	"arm arm-linux-gnueabihf- multi_v7_defconfig drivers/gpu/drm/panfrost")
 for b in "${builds[@]}"; do
 	read -r arch cross def dirs <<<"$b"
@@ -129,12 +153,14 @@ for b in "${builds[@]}"; do
 done
 
 for d in "${drivers[@]}"; do
-	mmu=drivers/gpu/drm/$d/${d}_mmu.c
+	mmu=$(mmu_file "$d")
 	echo "driver-fit: $d: $(ls "$IOPGTABLE_ROOT"/contrib/"$d"/*.patch | wc -l) patches"
 	(cd "$IOPGTABLE_ROOT" && git apply --stat contrib/"$d"/*.patch)
 	git apply --numstat "$IOPGTABLE_ROOT"/contrib/"$d"/*.patch |
 		awk -v f="$mmu" -v d="$d" '$3 == f { a += $1; r += $2 }
-			END { printf "driver-fit: %s: %s: %d lines removed, %d added: %d page-table lines gone\n", d, f, r, a, r - a }'
+			END { printf "driver-fit: %s: %s: %d lines removed, %d added: ", d, f, r, a
+			      if (r >= a) printf "%d page-table lines gone\n", r - a
+			      else printf "%d lines more\n", a - r }'
 done
 
 [ $status -eq 0 ] && echo "driver-fit: ${drivers[*]}: the series apply and build with no new warning"
