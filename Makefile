@@ -18,6 +18,9 @@
 #               make check-rust   kernel::iopgtable: doctests as KUnit under
 #                                 UML, the Rust sample, rustfmt, clippy and
 #                                 rustdoc
+#               make check-smmu   arm-smmu-v3 on iopgtable: NVMe DMA under
+#                                 QEMU's SMMUv3, strict and lazy, 4K and
+#                                 64K pages
 #               make bench        iopgtable beside io-pgtable-arm, timed
 #                                 (BENCH_ONLY=text: only the matching cases;
 #                                 BENCH_TRACE=n: tracepoints not compiled in)
@@ -65,10 +68,13 @@ check-gpuvm:
 
 check-rust:
 	scripts/check.sh rust
+check-smmu:
+	scripts/check.sh smmu smmu-64k
 
 bench:
 	scripts/bench.sh
 
 .PHONY: all modules modules_install clean demo check check-uml check-arm64 \
 	check-arm32 check-sanitizers check-smp-stress \
-	lint modules-all check-driver-fit check-gpuvm check-rust bench
+	lint modules-all check-driver-fit check-gpuvm check-rust check-smmu \
+	bench
