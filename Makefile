@@ -21,6 +21,8 @@
 #               make check-smmu   arm-smmu-v3 on iopgtable: NVMe DMA under
 #                                 QEMU's SMMUv3, strict and lazy, 4K and
 #                                 64K pages
+#               make bench-smmu   DMA map/unmap latency through arm-smmu-v3
+#                                 on iopgtable and on io-pgtable-arm (QEMU)
 #               make bench        iopgtable beside io-pgtable-arm, timed
 #                                 (BENCH_ONLY=text: only the matching cases;
 #                                 BENCH_TRACE=n: tracepoints not compiled in)
@@ -74,7 +76,10 @@ check-smmu:
 bench:
 	scripts/bench.sh
 
+bench-smmu:
+	scripts/bench-smmu.sh
+
 .PHONY: all modules modules_install clean demo check check-uml check-arm64 \
 	check-arm32 check-sanitizers check-smp-stress \
 	lint modules-all check-driver-fit check-gpuvm check-rust check-smmu \
-	bench
+	bench bench-smmu

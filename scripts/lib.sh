@@ -111,3 +111,52 @@ build_module_clean() {
 	fi
 	echo "$out"
 }
+
+# smmu_tree SRC: a copy of the prepared tree SRC with contrib/arm-smmu-v3
+# applied, in build/smmu-src: hard links to SRC, drivers/iommu a real copy
+# that the series patches; made again when the series changes. Prints its
+# path.
+smmu_tree() {
+	local src=$1 tree=$BUILD_DIR/smmu-src sum p
+	local series=("$IOPGTABLE_ROOT"/contrib/arm-smmu-v3/*.patch)
+
+	sum=$(cat "${series[@]}" | sha1sum | cut -d' ' -f1)
+	if [ "$(cat "$tree/.iopgtable-smmu" 2>/dev/null)" != "$sum" ]; then
+		say "applying contrib/arm-smmu-v3 to $tree"
+		rm -rf "$tree"
+		cp -al "$src" "$tree"
+		rm -rf "$tree/drivers/iommu"
+		cp -a "$src/drivers/iommu" "$tree/drivers/iommu"
+		for p in "${series[@]}"; do
+			patch -p1 -s -d "$tree" --no-backup-if-mismatch -F0 <"$p" ||
+				die "${p#"$IOPGTABLE_ROOT"/} does not apply"
+		done
+		echo "$sum" >"$tree/.iopgtable-smmu"
+	fi
+	echo "$tree"
+}
+
+# smmu_kernel TREE OUT FRAGMENT...: configure (allnoconfig plus the
+# fragments, when they change) and build the arm64 Image of TREE in OUT.
+smmu_kernel() {
+	local tree=$1 out=$2 opt
+	local mk=(make -s -C "$tree" O="$out" ARCH=arm64
+		  CROSS_COMPILE=aarch64-linux-gnu-)
+	shift 2
+
+	mkdir -p "$out"
+	cat "$@" >"$out/.iopgtable-fragment.new"
+	if ! cmp -s "$out/.iopgtable-fragment.new" "$out/.iopgtable-fragment"; then
+		KCONFIG_ALLCONFIG=$out/.iopgtable-fragment.new "${mk[@]}" \
+			allnoconfig >/dev/null
+		for opt in $(grep -oE '^CONFIG_[A-Z0-9_]+=y' "$out/.iopgtable-fragment.new"); do
+			grep -qx "$opt" "$out/.config" ||
+				die "$opt did not stick in $out/.config"
+		done
+		mv "$out/.iopgtable-fragment.new" "$out/.iopgtable-fragment"
+	fi
+	"${mk[@]}" -j"$JOBS" Image >"$out/build.log" 2>&1 || {
+		tail -n 30 "$out/build.log" >&2
+		die "kernel build in $out failed (see $out/build.log)"
+	}
+}

@@ -12,6 +12,11 @@
  * from FAULT_IOVA, which nothing maps: the SMMU reports a translation
  * fault for it.
  *
+ * With "bench" as its first argument it instead binds the PCI function at
+ * BENCH_DEV to dma_map_benchmark and runs /dma_map_benchmark (the kernel's
+ * tools/testing/selftests/dma tool) once per further argument, each
+ * argument being that run's options separated by commas, e.g. -t4,-g16,-s5.
+ *
  * Freestanding, for aarch64 only: raw system calls, no C library, so that
  * the cross compiler alone builds it.
  */
@@ -26,7 +31,10 @@
 #define NR_PWRITE64		68
 #define NR_NANOSLEEP		101
 #define NR_REBOOT		142
+#define NR_CLONE		220
+#define NR_EXECVE		221
 #define NR_MMAP			222
+#define NR_WAIT4		260
 
 #define AT_FDCWD		-100
 #define O_RDONLY		0
@@ -54,6 +62,8 @@
 #define EDU_BUF			0x40000
 #define FAULT_IOVA		0xbadb000UL	/* below edu's 28-bit DMA mask */
 #define PCI_COMMAND		4
+#define BENCH_DEV		"0000:00:04.0"
+#define SIGCHLD			17
 #define PCI_COMMAND_MEM_MASTER	0x6
 
 static long kmsg = -1;
@@ -253,26 +263,25 @@ static long open_disk(const char *path)
 	return fd;
 }
 
-/* The IOMMU domain type of the disk's PCI function: DMA, DMA-FQ, ... */
-static void report_domain(void)
+/* "<label><the first line of path>", or "<label>none". */
+static void report_file(const char *label, const char *path)
 {
-	char type[32];
+	char text[32];
 	long fd, n;
 
-	fd = syscall6(NR_OPENAT, AT_FDCWD,
-		      (long)"/sys/block/nvme0n1/device/device/iommu_group/type",
-		      O_RDONLY, 0, 0, 0);
-	n = fd < 0 ? -1 : syscall6(NR_READ, fd, (long)type, sizeof(type) - 1,
+	fd = syscall6(NR_OPENAT, AT_FDCWD, (long)path, O_RDONLY, 0, 0, 0);
+	n = fd < 0 ? -1 : syscall6(NR_READ, fd, (long)text, sizeof(text) - 1,
 				   0, 0, 0);
+	if (fd >= 0)
+		syscall6(NR_CLOSE, fd, 0, 0, 0, 0, 0);
 	if (n <= 0) {
-		report_text("iommu domain: ", "none");
+		report_text(label, "none");
 		return;
 	}
-	if (type[n - 1] == '\n')
+	if (text[n - 1] == '\n')
 		n--;
-	type[n] = 0;
-	report_text("iommu domain: ", type);
-	syscall6(NR_CLOSE, fd, 0, 0, 0, 0, 0);
+	text[n] = 0;
+	report_text(label, text);
 }
 
 static void sleep_ms(long ms)
@@ -338,6 +347,65 @@ static void fault_dma(void)
 	syscall6(NR_CLOSE, fd, 0, 0, 0, 0, 0);
 }
 
+static void write_file(const char *path, const char *text)
+{
+	long fd = syscall6(NR_OPENAT, AT_FDCWD, (long)path, O_WRONLY, 0, 0, 0);
+	unsigned long n = 0;
+	long ret = fd;
+
+	while (text[n])
+		n++;
+	if (fd >= 0) {
+		ret = syscall6(NR_WRITE, fd, (long)text, n, 0, 0, 0);
+		syscall6(NR_CLOSE, fd, 0, 0, 0, 0, 0);
+	}
+	if (ret < 0)
+		report_text("bench: cannot write ", path);
+}
+
+/* Runs /dma_map_benchmark with @opts split at commas, and waits for it. */
+static void bench_run(char *opts)
+{
+	char *argv[16] = { "/dma_map_benchmark" };
+	char *envp[1] = { 0 };
+	int argc = 1;
+	long pid, status = 0;
+
+	while (*opts && argc < 15) {
+		argv[argc++] = opts;
+		while (*opts && *opts != ',')
+			opts++;
+		while (*opts == ',')
+			*opts++ = 0;
+	}
+	argv[argc] = 0;
+	pid = syscall6(NR_CLONE, SIGCHLD, 0, 0, 0, 0, 0);
+	if (pid == 0) {
+		syscall6(NR_EXECVE, (long)argv[0], (long)argv, (long)envp,
+			 0, 0, 0);
+		report_text("bench: cannot run ", argv[0]);
+		syscall6(93 /* exit */, 1, 0, 0, 0, 0, 0);
+	}
+	syscall6(NR_WAIT4, pid, (long)&status, 0, 0, 0, 0);
+	report("bench: run exited with status ", status >> 8,
+	       (const char *)0, 0);
+}
+
+static void bench(long argc, char **argv)
+{
+	long i;
+
+	syscall6(NR_MOUNT, (long)"debugfs", (long)"/sys/kernel/debug",
+		 (long)"debugfs", 0, 0, 0);
+	write_file("/sys/bus/pci/devices/" BENCH_DEV "/driver_override",
+		   "dma_map_benchmark");
+	write_file("/sys/bus/pci/drivers_probe", BENCH_DEV);
+	for (i = 2; i < argc; i++)
+		bench_run(argv[i]);
+	report_text("done", "");
+	power_off();
+}
+
 void start_c(long *sp);
 
 void start_c(long *sp)
@@ -356,6 +424,8 @@ void start_c(long *sp)
 	syscall6(NR_MOUNT, (long)"sysfs", (long)"/sys", (long)"sysfs", 0, 0, 0);
 	kmsg = syscall6(NR_OPENAT, AT_FDCWD, (long)"/dev/kmsg", O_WRONLY,
 			0, 0, 0);
+	if (argc > 1 && argv[1][0] == 'b')
+		bench(argc, argv);
 
 	buf = (char *)syscall6(NR_MMAP, 0, BUF_SIZE, PROT_RW,
 			       MAP_PRIVATE_ANON, -1, 0);
@@ -365,7 +435,12 @@ void start_c(long *sp)
 		       (const char *)0, 0);
 		power_off();
 	}
-	report_domain();
+	/* The IOMMU domain type of the disk's PCI function: DMA, DMA-FQ */
+	report_file("iommu domain: ",
+		    "/sys/block/nvme0n1/device/device/iommu_group/type");
+	/* The largest request the block layer sends, hence maps at once */
+	report_file("max request KiB: ",
+		    "/sys/block/nvme0n1/queue/max_sectors_kb");
 
 	run(fd, buf, total, seed, 1, 1, &wr);
 	report("wrote ", wr.bytes, " bytes in requests: ", wr.requests);
