@@ -37,7 +37,7 @@ set -uo pipefail
 lanes=("$@")
 [ ${#lanes[@]} -gt 0 ] ||
 	lanes=(uml lint modules arm64 arm64-load arm32 sanitizers smp-stress
-	       driver-fit rust)
+	       driver-fit rust smmu)
 
 mkdir -p "$BUILD_DIR"
 passed=0 failed=0 skipped=0
