@@ -19,8 +19,8 @@
 #                                 UML, the Rust sample, rustfmt, clippy and
 #                                 rustdoc
 #               make check-smmu   arm-smmu-v3 on iopgtable: NVMe DMA under
-#                                 QEMU's SMMUv3, strict and lazy, 4K and
-#                                 64K pages
+#                                 QEMU's SMMUv3, strict and lazy, 4K, 16K
+#                                 and 64K pages
 #               make bench-smmu   DMA map/unmap latency through arm-smmu-v3
 #                                 on iopgtable and on io-pgtable-arm (QEMU)
 #               make bench        iopgtable beside io-pgtable-arm, timed
@@ -71,7 +71,7 @@ check-gpuvm:
 check-rust:
 	scripts/check.sh rust
 check-smmu:
-	scripts/check.sh smmu smmu-64k
+	scripts/check.sh smmu smmu-16k smmu-64k
 
 bench:
 	scripts/bench.sh

@@ -24,8 +24,8 @@
 #   smmu        contrib/'s arm-smmu-v3 series in an arm64 kernel (4K
 #               pages) under QEMU's SMMUv3: 256 MiB of NVMe DMA written,
 #               read back and compared, strict and lazy; a fault walked
-#   smmu-64k    the same with CONFIG_ARM64_64K_PAGES (64K granule); named
-#               only
+#   smmu-16k    the same with 16K pages (16K granule, -cpu max); named only
+#   smmu-64k    the same with 64K pages (64K granule); named only
 #
 # Runs every lane named even after one fails, prints each lane's result
 # and wall time, and ends with "check: N passed, N failed, N skipped" over
@@ -96,12 +96,13 @@ for lane in "${lanes[@]}"; do
 	modules)	plain_lane modules "$IOPGTABLE_ROOT/scripts/modules.sh" ;;
 	driver-fit)	plain_lane driver-fit "$IOPGTABLE_ROOT/scripts/driver-fit.sh" ;;
 	smmu)		plain_lane smmu "$IOPGTABLE_ROOT/scripts/smmu.sh" 4k ;;
+	smmu-16k)	plain_lane smmu-16k "$IOPGTABLE_ROOT/scripts/smmu.sh" 16k ;;
 	smmu-64k)	plain_lane smmu-64k "$IOPGTABLE_ROOT/scripts/smmu.sh" 64k ;;
 	gpuvm)		kunit_lane kunit-gpuvm "$IOPGTABLE_ROOT/scripts/kunit.sh" \
 				'iopgtable_gpuvm*' ;;
 	*)		die "unknown lane $lane (uml lint modules arm64 arm64-load" \
 			"arm32 sanitizers smp-stress driver-fit gpuvm rust smmu" \
-			"smmu-64k)" ;;
+			"smmu-16k smmu-64k)" ;;
 	esac
 	took=$((SECONDS - start))
 	results[${#results[@]} - 1]+=" in $((took / 60))m$((took % 60))s"

@@ -4,8 +4,8 @@
 # The smmu lane: real DMA translated by QEMU's SMMUv3 walking iopgtable's
 # tables. contrib/arm-smmu-v3 is applied to a copy of the prepared 6.12
 # tree (build/smmu-src), an arm64 kernel of tests/smmu.config is built
-# with the driver and iopgtable built in (build/smmu-4k, build/smmu-64k
-# with CONFIG_ARM64_64K_PAGES), and booted under
+# with the driver and iopgtable built in (build/smmu-4k; build/smmu-16k
+# and build/smmu-64k with 16K and 64K pages), and booted under
 #
 #   qemu-system-aarch64 -machine virt,iommu=smmuv3 ... -device nvme
 #
@@ -25,9 +25,11 @@
 # translation fault event and, from the series, iopgtable_walk_print()'s
 # decoded walk to that IOVA ending in an invalid entry.
 #
-# Arguments: the granules, 4k (the default) and 64k. QEMU 7.2's SMMUv3
-# walks 4K and 64K granules only (IDR5 has no GRAN16K, and a CD with a 16K
-# TG0 is C_BAD_CD): a 16K-page kernel's domains would get 4K tables.
+# Arguments: the granules, 4k (the default), 16k and 64k: the kernel's
+# page size, which the driver's domains take as their granule. QEMU's
+# trace of each context descriptor it decodes (smmuv3_decode_cd_tt) must
+# show that granule: its SMMUv3 walks all three (the 16K kernel needs
+# -cpu max, Cortex-A57 has no 16K granule).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -61,9 +63,10 @@ for g in "${granules[@]}"; do
 	frag=$work/config-$g
 	cp "$IOPGTABLE_ROOT/tests/smmu.config" "$frag"
 	case $g in
-	4k)	echo CONFIG_ARM64_4K_PAGES=y >>"$frag" ;;
-	64k)	echo CONFIG_ARM64_64K_PAGES=y >>"$frag" ;;
-	*)	die "unknown granule $g (4k, 64k; QEMU 7.2's SMMUv3 has no 16K)" ;;
+	4k)	echo CONFIG_ARM64_4K_PAGES=y >>"$frag"; gsz=12 ;;
+	16k)	echo CONFIG_ARM64_16K_PAGES=y >>"$frag"; gsz=14 ;;
+	64k)	echo CONFIG_ARM64_64K_PAGES=y >>"$frag"; gsz=16 ;;
+	*)	die "unknown granule $g (4k, 16k, 64k)" ;;
 	esac
 	say "smmu: building the $g kernel in $out"
 	start=$SECONDS
@@ -92,8 +95,13 @@ for g in "${granules[@]}"; do
 		truncate -s $((mib + 16))M "$disk"
 		say "smmu: $name: booting, $mib MiB through the NVMe disk"
 		start=$SECONDS
+		cpu=cortex-a57
+		[ "$g" = 16k ] && cpu=max,pauth=off
+		trace=$work/$name.trace
+		rm -f "$trace"
 		timeout 1200 qemu-system-aarch64 -nodefaults \
-			-machine virt,iommu=smmuv3 -cpu cortex-a57 -smp 2 -m 1G \
+			-machine virt,iommu=smmuv3 -cpu "$cpu" -smp 2 -m 1G \
+			-d trace:smmuv3_decode_cd_tt -D "$trace" \
 			-nographic -serial stdio -no-reboot \
 			-kernel "$out/arch/arm64/boot/Image" \
 			-initrd "$work/initramfs.cpio" \
@@ -112,10 +120,15 @@ for g in "${granules[@]}"; do
 		# The edu device's fault: its event, and the walk printed.
 		walks=$(count '0000:00:03\.0: walk 0xbadb[0-9a-f]{3}: ')
 		invalid=$(count '0000:00:03\.0:   level [0-3]: 0x[0-9a-f]{16} invalid')
+		# The granules of the CDs QEMU decoded, as log2: one, ours.
+		walked=$(grep -aoE 'granule_sz:[0-9]+' "$trace" 2>/dev/null |
+			 sort -u | sed 's/granule_sz://' | paste -sd' ' || true)
 		echo "smmu: $name: ${verified:-0} bytes verified," \
 			"$events SMMU events ($walks from edu's fault, walked)," \
-			"$warns kernel warnings, domain ${domain:-none}, ${took}s"
+			"$warns kernel warnings, domain ${domain:-none}," \
+			"QEMU walked granule 2^${walked:-?}, ${took}s"
 		bad=
+		[ "$walked" = "$gsz" ] || bad+=" QEMU walked granule 2^${walked:-?}, not 2^$gsz;"
 		[ "${verified:-0}" = $((mib << 20)) ] || bad+=" no full verify;"
 		[ "$events" = "$walks" ] || bad+=" SMMU events of the disk;"
 		if [ ${#edu[@]} -gt 0 ]; then
