@@ -651,6 +651,40 @@ static int pb_theirs_unbind(struct pb_panthor *p, struct io_pgtable_ops *ops,
 }
 
 /*
+ * Bind @size bytes of @sgt at @iova on both sides, each with its
+ * reservation, checking every return; add to @reserved and @taken what
+ * each side reserved and took.
+ */
+static void pb_check_bind_step(struct kunit *test, struct iopgtable_ops *ours,
+			       struct io_pgtable_ops *theirs,
+			       struct pb_panthor *pan, u64 iova,
+			       struct sg_table *sgt, size_t size,
+			       unsigned int reserved[2], unsigned int taken[2])
+{
+	struct iopgtable_prealloc pa;
+	unsigned int n;
+
+	iopgtable_prealloc_init(&pa);
+	KUNIT_EXPECT_EQ(test, iopgtable_prealloc_map_sgtable(ours, &pa, iova, sgt,
+							     0, size, GFP_KERNEL),
+			0);
+	n = iopgtable_prealloc_count(&pa);
+	KUNIT_EXPECT_EQ(test, iopgtable_map_sgtable_prealloc(ours, iova, sgt, 0,
+							     size, PB_PROT, &pa),
+			0);
+	reserved[OURS] += n;
+	taken[OURS] += n - iopgtable_prealloc_count(&pa);
+	iopgtable_prealloc_release(ours, &pa);
+
+	n = pb_panthor_map_pt_count(iova, size);
+	KUNIT_EXPECT_EQ(test, pb_panthor_reserve(pan, n), 0);
+	KUNIT_EXPECT_EQ(test, pb_panthor_map_sgt(theirs, iova, sgt, 0, size), 0);
+	reserved[THEIRS] += n;
+	taken[THEIRS] += pan->ptr;
+	pb_panthor_cleanup(pan);
+}
+
+/*
  * Check a bind once on new page tables, ours through the counting
  * allocator: two binds side by side, what each side reserved and took,
  * what translates, and that every table goes back.
@@ -661,11 +695,10 @@ static void pb_check_bind(struct pb *b, const struct pb_case *c,
 	const u64 offs[] = { 0, SZ_4K, c->size / 2 + 3 * SZ_4K,
 			     c->size - SZ_4K };
 	struct kunit *test = b->test;
-	struct iopgtable_prealloc pa;
 	struct io_pgtable_ops *theirs;
 	struct iopgtable_ops *ours;
 	struct pb_panthor pan;
-	unsigned int k, i, n;
+	unsigned int k, i;
 	long live = 0;
 
 	ours = pb_ours_new(b, &live);
@@ -674,28 +707,12 @@ static void pb_check_bind(struct pb *b, const struct pb_case *c,
 	if (!ours || !theirs)
 		goto out;
 
+	/* A bind into the empty table, then one beside it. */
 	for (k = 0; k < 2; k++) {
-		u64 iova = region + k * c->size;
-
-		iopgtable_prealloc_init(&pa);
-		KUNIT_EXPECT_EQ(test, iopgtable_prealloc_map_sgtable(ours, &pa, iova,
-								     sgt, 0, c->size,
-								     GFP_KERNEL), 0);
-		n = iopgtable_prealloc_count(&pa);
-		KUNIT_EXPECT_EQ(test, iopgtable_map_sgtable_prealloc(ours, iova, sgt,
-								     0, c->size,
-								     PB_PROT, &pa), 0);
-		t->reserved[OURS] = n;
-		(k ? t->next : t->used)[OURS] = n - iopgtable_prealloc_count(&pa);
-		iopgtable_prealloc_release(ours, &pa);
-
-		n = pb_panthor_map_pt_count(iova, c->size);
-		KUNIT_EXPECT_EQ(test, pb_panthor_reserve(&pan, n), 0);
-		KUNIT_EXPECT_EQ(test, pb_panthor_map_sgt(theirs, iova, sgt, 0,
-							 c->size), 0);
-		t->reserved[THEIRS] = n;
-		(k ? t->next : t->used)[THEIRS] = pan.ptr;
-		pb_panthor_cleanup(&pan);
+		memset(t->reserved, 0, sizeof(t->reserved));
+		pb_check_bind_step(test, ours, theirs, &pan, region + k * c->size,
+				   sgt, c->size, t->reserved,
+				   k ? t->next : t->used);
 	}
 
 	for (k = 0; k < 2; k++) {
@@ -808,11 +825,10 @@ static void pb_check_many(struct pb *b, struct pb_many *m, u64 region,
 			  struct pb_tables *t)
 {
 	struct kunit *test = b->test;
-	struct iopgtable_prealloc pa;
 	struct io_pgtable_ops *theirs;
 	struct iopgtable_ops *ours;
 	struct pb_panthor pan;
-	unsigned int k, i, n;
+	unsigned int k, i;
 	long live = 0;
 
 	ours = pb_ours_new(b, &live);
@@ -821,31 +837,9 @@ static void pb_check_many(struct pb *b, struct pb_many *m, u64 region,
 	if (!ours || !theirs)
 		goto out;
 
-	for (k = 0; k < PB_MANY; k++) {
-		u64 iova = region + m->off[k];
-
-		iopgtable_prealloc_init(&pa);
-		KUNIT_EXPECT_EQ(test, iopgtable_prealloc_map_sgtable(ours, &pa, iova,
-								     &m->sgt[k], 0,
-								     m->size[k],
-								     GFP_KERNEL), 0);
-		n = iopgtable_prealloc_count(&pa);
-		KUNIT_EXPECT_EQ(test, iopgtable_map_sgtable_prealloc(ours, iova,
-								     &m->sgt[k], 0,
-								     m->size[k],
-								     PB_PROT, &pa), 0);
-		t->reserved[OURS] += n;
-		t->used[OURS] += n - iopgtable_prealloc_count(&pa);
-		iopgtable_prealloc_release(ours, &pa);
-
-		n = pb_panthor_map_pt_count(iova, m->size[k]);
-		KUNIT_EXPECT_EQ(test, pb_panthor_reserve(&pan, n), 0);
-		KUNIT_EXPECT_EQ(test, pb_panthor_map_sgt(theirs, iova, &m->sgt[k],
-							 0, m->size[k]), 0);
-		t->reserved[THEIRS] += n;
-		t->used[THEIRS] += pan.ptr;
-		pb_panthor_cleanup(&pan);
-	}
+	for (k = 0; k < PB_MANY; k++)
+		pb_check_bind_step(test, ours, theirs, &pan, region + m->off[k],
+				   &m->sgt[k], m->size[k], t->reserved, t->used);
 	for (k = 0; k < PB_MANY; k++) {
 		const u64 offs[] = { 0, m->size[k] / 2 + SZ_4K,
 				     m->size[k] - SZ_4K };
