@@ -25,7 +25,7 @@
 #               pages) under QEMU's SMMUv3: 256 MiB of NVMe DMA written,
 #               read back and compared, strict and lazy; a fault walked
 #   smmu-16k    the same with 16K pages (16K granule, -cpu max); named only
-#   smmu-64k    the same with 64K pages (64K granule); named only
+#   smmu-64k    the same with 64K pages (64K granule)
 #
 # Runs every lane named even after one fails, prints each lane's result
 # and wall time, and ends with "check: N passed, N failed, N skipped" over
@@ -37,7 +37,7 @@ set -uo pipefail
 lanes=("$@")
 [ ${#lanes[@]} -gt 0 ] ||
 	lanes=(uml lint modules arm64 arm64-load arm32 sanitizers smp-stress
-	       driver-fit rust smmu)
+	       driver-fit rust smmu smmu-64k)
 
 mkdir -p "$BUILD_DIR"
 passed=0 failed=0 skipped=0
