@@ -1400,9 +1400,9 @@ static int lpae_split(struct iopgtable *iop, u64 iova, gfp_t gfp,
 	return 0;
 }
 
-static void *lpae_alloc_table_op(struct iopgtable *iop, gfp_t gfp)
+/* One table for a reservation, as lpae_reserves_unzeroed() says. */
+static void *lpae_reserve_table(struct lpae_pgtable *d, gfp_t gfp)
 {
-	struct lpae_pgtable *d = to_lpae(iop);
 	size_t size = BIT(d->granule_lg2);
 	void *table;
 
@@ -1415,11 +1415,73 @@ static void *lpae_alloc_table_op(struct iopgtable *iop, gfp_t gfp)
 	return table;
 }
 
-static void lpae_free_table_op(struct iopgtable *iop, void *table)
+/*
+ * The cache's bulk calls take no node: they serve a device without one, or
+ * on the node the call runs on.
+ */
+static bool lpae_reserves_in_bulk(const struct lpae_pgtable *d)
+{
+	struct device *dev = d->iop.cfg.iommu_dev;
+	int node = dev ? dev_to_node(dev) : NUMA_NO_NODE;
+
+	return lpae_reserves_unzeroed(d) && lpae_cached(BIT(d->granule_lg2)) &&
+	       (node == NUMA_NO_NODE || node == numa_mem_id());
+}
+
+static unsigned int lpae_alloc_tables_op(struct iopgtable *iop, gfp_t gfp,
+					 unsigned int n, void **tables)
 {
 	struct lpae_pgtable *d = to_lpae(iop);
+	size_t size = BIT(d->granule_lg2);
+	unsigned int i;
 
-	lpae_free_table(d, table, BIT(d->granule_lg2), LPAE_MAX_LEVELS);
+	if (lpae_reserves_in_bulk(d)) {
+		if (!kmem_cache_alloc_bulk(lpae_table_cache,
+					   gfp & ~__GFP_HIGHMEM, n, tables))
+			return 0;
+		for (i = 0; i < n; i++) {
+			/* As lpae_alloc_mem() and lpae_ready_table(). */
+			kmemleak_ignore(tables[i]);
+			trace_iopgtable_table_alloc(&iop->ops, LPAE_MAX_LEVELS,
+						    virt_to_phys(tables[i]),
+						    size);
+		}
+		return n;
+	}
+	for (i = 0; i < n; i++) {
+		tables[i] = lpae_reserve_table(d, gfp);
+		if (!tables[i]) {
+			while (i--)
+				lpae_free_table(d, tables[i], size,
+						LPAE_MAX_LEVELS);
+			return 0;
+		}
+	}
+	return n;
+}
+
+static void lpae_free_tables_op(struct iopgtable *iop, unsigned int n,
+				void **tables)
+{
+	struct lpae_pgtable *d = to_lpae(iop);
+	size_t size = BIT(d->granule_lg2);
+	unsigned int i;
+
+	if (d->iop.cfg.free || !lpae_cached(size)) {
+		for (i = 0; i < n; i++)
+			lpae_free_table(d, tables[i], size, LPAE_MAX_LEVELS);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		/* As lpae_free_table(), but for the free itself. */
+		trace_iopgtable_table_free(&iop->ops, LPAE_MAX_LEVELS,
+					   virt_to_phys(tables[i]), size);
+		if (!d->iop.cfg.coherent_walk)
+			dma_unmap_single(d->iop.cfg.iommu_dev,
+					 virt_to_phys(tables[i]), size,
+					 DMA_TO_DEVICE);
+	}
+	kmem_cache_free_bulk(lpae_table_cache, n, tables);
 }
 
 /*
@@ -1656,8 +1718,8 @@ const struct iopgtable_format iopgtable_arm_64_lpae_s1_format = {
 	.unmap		= lpae_unmap,
 	.iova_to_phys	= lpae_iova_to_phys,
 	.split		= lpae_split,
-	.alloc_table	= lpae_alloc_table_op,
-	.free_table	= lpae_free_table_op,
+	.alloc_tables	= lpae_alloc_tables_op,
+	.free_tables	= lpae_free_tables_op,
 	.walk		= lpae_walk,
 	.describe	= lpae_describe,
 	.visit		= lpae_visit,
@@ -1674,8 +1736,8 @@ const struct iopgtable_format iopgtable_arm_mali_lpae_format = {
 	.unmap		= lpae_unmap,
 	.iova_to_phys	= lpae_iova_to_phys,
 	.split		= lpae_split,
-	.alloc_table	= lpae_alloc_table_op,
-	.free_table	= lpae_free_table_op,
+	.alloc_tables	= lpae_alloc_tables_op,
+	.free_tables	= lpae_free_tables_op,
 	.walk		= lpae_walk,
 	.describe	= lpae_describe,
 	.visit		= lpae_visit,

@@ -674,7 +674,7 @@ static void *iopgtable_prealloc_pop(struct iopgtable_prealloc *pa)
  * For formats. A reservation that runs short, or that was made for
  * another table, is a caller bug: reported through iopgtable_violation().
  * The table's first entry held the list's link and is zero again; the
- * rest is as &iopgtable_format.alloc_table left it.
+ * rest is as &iopgtable_format.alloc_tables left it.
  *
  * Context: Any context.
  * Return: the table, or NULL.
@@ -778,32 +778,67 @@ static void iopgtable_tally_split(struct iopgtable_tally *t, u64 point,
 }
 
 /*
- * Add @n tables to @pa, allocated by the format with @gfp. All or nothing:
- * on -ENOMEM @pa holds what it held before.
+ * Tables the format allocates, or frees, in one call; their array, on the
+ * stack, is written before it is read (__uninitialized).
+ */
+#define IOPGTABLE_PREALLOC_CHUNK	16
+
+/* Free the tables @pa holds, a chunk at a time, and leave it empty. */
+static void iopgtable_prealloc_drain(struct iopgtable *iop,
+				     struct iopgtable_prealloc *pa)
+{
+	void *tables[IOPGTABLE_PREALLOC_CHUNK] __uninitialized;
+
+	while (pa->count) {
+		unsigned int k = 0;
+
+		while (pa->count && k < IOPGTABLE_PREALLOC_CHUNK)
+			tables[k++] = iopgtable_prealloc_pop(pa);
+		iop->format->free_tables(iop, k, tables);
+	}
+}
+
+/*
+ * Add @n tables to @pa, allocated by the format with @gfp, in front of
+ * those it holds and in the order they were allocated. All or nothing: on
+ * -ENOMEM @pa holds what it held before.
  */
 static int iopgtable_prealloc_fill(struct iopgtable *iop,
 				   struct iopgtable_prealloc *pa, u64 n,
 				   gfp_t gfp)
 {
 	struct iopgtable_prealloc new = { .ops = &iop->ops };
+	void *tables[IOPGTABLE_PREALLOC_CHUNK] __uninitialized;
+	void *tail = NULL;
 
 	if (pa->count && WARN_ON_ONCE(pa->ops != &iop->ops))
 		return -EINVAL;
 	if (n > UINT_MAX - pa->count)
 		return -ENOMEM;
 	while (new.count < n) {
-		void *table = iop->format->alloc_table(iop, gfp);
+		unsigned int k = min_t(u64, n - new.count,
+				       IOPGTABLE_PREALLOC_CHUNK), i;
 
-		if (!table) {
-			while (new.count)
-				iop->format->free_table(iop,
-						iopgtable_prealloc_pop(&new));
+		if (!iop->format->alloc_tables(iop, gfp, k, tables)) {
+			iopgtable_prealloc_drain(iop, &new);
 			return -ENOMEM;
 		}
-		iopgtable_prealloc_push(&new, table);
+		/* Each at the end of @new's list. */
+		for (i = 0; i < k; i++) {
+			*(void **)tables[i] = NULL;
+			if (tail)
+				*(void **)tail = tables[i];
+			else
+				new.head = tables[i];
+			tail = tables[i];
+			new.count++;
+		}
 	}
-	while (new.count)
-		iopgtable_prealloc_push(pa, iopgtable_prealloc_pop(&new));
+	if (tail) {
+		*(void **)tail = pa->head;
+		pa->head = new.head;
+		pa->count += new.count;
+	}
 	pa->ops = &iop->ops;
 	pa->added += n;
 	return 0;
@@ -1089,8 +1124,7 @@ void iopgtable_prealloc_release(struct iopgtable_ops *ops,
 		struct iopgtable *iop = to_iopgtable(pa->ops);
 
 		WARN_ON_ONCE(pa->ops != ops);
-		while (pa->count)
-			iop->format->free_table(iop, iopgtable_prealloc_pop(pa));
+		iopgtable_prealloc_drain(iop, pa);
 	}
 	iopgtable_prealloc_init(pa);
 }

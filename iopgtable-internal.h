@@ -120,11 +120,14 @@ struct iopgtable_visitor {
  *	each table with one 64-bit store. Tables come from @pa or @gfp as for
  *	@map. 0 when nothing crosses @iova any more, -ENOMEM when a table
  *	could not be had (the splits made stay; they change no translation).
- * @alloc_table: allocate a table for a reservation, for a level below the
- *	root: mapped for DMA for a non-coherent walker; NULL on failure. The
- *	format may leave it unzeroed and zero it when a running call takes
- *	it.
- * @free_table: free a table @alloc_table returned that was never used.
+ * @alloc_tables: allocate @n tables for a reservation, for levels below
+ *	the root, into @tables: each mapped for DMA for a non-coherent
+ *	walker. All or nothing: returns @n, or 0 with none left allocated.
+ *	The format may leave a table unzeroed and zero it when a running
+ *	call takes it. May sleep as @gfp allows.
+ * @free_tables: free @n tables @alloc_tables returned that were never
+ *	used; the first entry of each may have been written. Never sleeps
+ *	with the default allocator.
  * @walk: record in @walk the entries read on the way to an in-range @iova,
  *	root first, stopping after a leaf or an invalid entry.
  * @describe: write into @buf (@size bytes) what @pte means at level @lvl in
@@ -154,8 +157,10 @@ struct iopgtable_format {
 	phys_addr_t (*iova_to_phys)(struct iopgtable *iop, u64 iova);
 	int (*split)(struct iopgtable *iop, u64 iova, gfp_t gfp,
 		     struct iopgtable_prealloc *pa);
-	void *(*alloc_table)(struct iopgtable *iop, gfp_t gfp);
-	void (*free_table)(struct iopgtable *iop, void *table);
+	unsigned int (*alloc_tables)(struct iopgtable *iop, gfp_t gfp,
+				     unsigned int n, void **tables);
+	void (*free_tables)(struct iopgtable *iop, unsigned int n,
+			    void **tables);
 	void (*walk)(struct iopgtable *iop, u64 iova,
 		     struct iopgtable_walk *walk);
 	int (*describe)(struct iopgtable *iop, unsigned int lvl, u64 pte,

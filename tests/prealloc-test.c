@@ -365,6 +365,19 @@ static void pa_prepare_errors(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, iopgtable_prealloc_count(&pa), 2);
 	KUNIT_EXPECT_EQ(test, t->allocs, allocs + 2);
 	KUNIT_EXPECT_EQ(test, t->frees, 2);
+	/*
+	 * 22 tables (one per 512G, 1G and 20 2M spans) come in more than one
+	 * call of the format's: the 18th fails, and none is kept either.
+	 */
+	allocs = t->allocs;
+	iopgtable_test_fail_in(t, 18);
+	KUNIT_EXPECT_EQ(test, iopgtable_prealloc_map(t->ops, &pa, SZ_4G,
+						     20 * SZ_2M, GFP_KERNEL),
+			-ENOMEM);
+	t->fail_at = 0;
+	KUNIT_EXPECT_EQ(test, iopgtable_prealloc_count(&pa), 2);
+	KUNIT_EXPECT_EQ(test, t->allocs, allocs + 17);
+	KUNIT_EXPECT_EQ(test, t->frees, 2 + 17);
 	/* Several calls add to one reservation. */
 	KUNIT_EXPECT_EQ(test, iopgtable_prealloc_map(t->ops, &pa, SZ_1G, SZ_4K,
 						     GFP_KERNEL), 0);
