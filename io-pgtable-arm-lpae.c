@@ -869,19 +869,18 @@ out:
 	return ret;
 }
 
-static int lpae_map_list(struct iopgtable *iop, u64 iova, const u64 *paddrs,
-			 size_t n, int prot, gfp_t gfp,
-			 struct iopgtable_prealloc *pa, size_t *mapped)
+static __always_inline int
+lpae_map_list_at(struct lpae_pgtable *d, unsigned int lvl, u64 iova,
+		 unsigned int pgsize_lg2, const u64 *paddrs, size_t n, int prot,
+		 gfp_t gfp, struct iopgtable_prealloc *pa, size_t *mapped)
 {
-	struct lpae_pgtable *d = to_lpae(iop);
-	unsigned int lvl = LPAE_LAST_LEVEL, lg2 = d->granule_lg2;
 	size_t entries = lpae_entries(d, lvl), done = 0;
 	u64 attrs = d->leaf_attrs[prot & (LPAE_PROT_COMBOS - 1)] |
 		    FIELD_PREP(LPAE_PTE_TYPE, lpae_leaf_type(d, lvl));
 	int ret = 0;
 
 	while (done < n) {
-		size_t idx, cnt, i;
+		size_t idx, cnt, i, one = 0;
 		u64 *table;
 		bool fresh;
 
@@ -898,21 +897,41 @@ static int lpae_map_list(struct iopgtable *iop, u64 iova, const u64 *paddrs,
 		}
 		lpae_sync(d, table + idx, i);
 		done += i;
-		iova += (u64)i << lg2;
-		if (i < cnt) {
-			/* Nothing but a page is at the last level. */
-			iopgtable_violation(iop,
-					    IOPGTABLE_VIOLATION_MAP_OVER_MAPPING,
-					    iova);
-			ret = -EEXIST;
+		iova += (u64)i << pgsize_lg2;
+		if (i == cnt)
+			continue;
+
+		/*
+		 * An entry in the way: the general loop gives way to an empty
+		 * table below a block, and reports anything else.
+		 */
+		ret = lpae_map_run(d, iova, paddrs[done], lvl, pgsize_lg2, 1,
+				   attrs, gfp, pa, &one);
+		if (ret)
 			break;
-		}
+		done++;
+		iova += BIT_ULL(pgsize_lg2);
 	}
 
 	/* As at the end of lpae_map(). */
 	wmb();
-	*mapped += done << lg2;
+	*mapped += done << pgsize_lg2;
 	return ret;
+}
+
+static int lpae_map_list(struct iopgtable *iop, u64 iova,
+			 unsigned int pgsize_lg2, const u64 *paddrs, size_t n,
+			 int prot, gfp_t gfp, struct iopgtable_prealloc *pa,
+			 size_t *mapped)
+{
+	struct lpae_pgtable *d = to_lpae(iop);
+
+	/* Pages, a fragmented buffer's pieces, with the walk unrolled. */
+	if (pgsize_lg2 == d->granule_lg2)
+		return lpae_map_list_at(d, LPAE_LAST_LEVEL, iova, pgsize_lg2,
+					paddrs, n, prot, gfp, pa, mapped);
+	return lpae_map_list_at(d, lpae_leaf_level(d, pgsize_lg2), iova,
+				pgsize_lg2, paddrs, n, prot, gfp, pa, mapped);
 }
 
 /*

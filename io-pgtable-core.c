@@ -488,7 +488,7 @@ iopgtable_visit_sg_pieces(struct sg_table *sgt, u64 iova, u64 offset, u64 size,
 	return -EINVAL;	/* @sgt ends before @offset + @size */
 }
 
-/* Pieces of one smallest page gathered for one &iopgtable_format.map_list. */
+/* Pages of one size gathered for one &iopgtable_format.map_list. */
 #define IOPGTABLE_SG_BATCH	32
 
 /**
@@ -498,12 +498,22 @@ iopgtable_visit_sg_pieces(struct sg_table *sgt, u64 iova, u64 offset, u64 size,
  * @pa: the reservation tables come from, or NULL.
  * @mapped: bytes mapped so far, from the start.
  * @batch_iova: the IOVA of @batch[0].
- * @batch_n: pieces in @batch.
- * @batch: physical addresses of pieces of one smallest page each, at
- *	consecutive IOVAs from @batch_iova, not mapped yet.
+ * @batch_n: pages in @batch.
+ * @batch: physical addresses of pages of 2^@batch_lg2 bytes, at
+ *	consecutive IOVAs from @batch_iova, not mapped yet; each was a piece
+ *	of its own.
+ * @min: the smallest provided page size.
+ * @min_lg2: its log2.
+ * @batch_lg2: log2 of the page size of the pages in @batch; 0 when the
+ *	format has no map_list and nothing is batched.
  *
- * A buffer of shmem pages is mostly such pieces. Mapping them in batches
- * walks to each leaf table once per batch instead of once per page.
+ * A buffer of shmem folios is mostly pieces of exactly one page: 4K pages
+ * and, where the folios are huge, 2M blocks. Mapping them in batches walks
+ * to each table once per batch instead of once per piece. @batch is written
+ * before it is read: the struct is set up by iopgtable_sg_map_init(), which
+ * leaves it as it is, and declared __uninitialized, so that a kernel that
+ * initialises the stack (CONFIG_INIT_STACK_ALL_*) does not fill it on every
+ * call either.
  */
 struct iopgtable_sg_map {
 	int prot;
@@ -513,7 +523,41 @@ struct iopgtable_sg_map {
 	u64 batch_iova;
 	unsigned int batch_n;
 	u64 batch[IOPGTABLE_SG_BATCH];
+	u64 min;
+	unsigned int min_lg2;
+	unsigned int batch_lg2;
 };
+
+static void iopgtable_sg_map_init(struct iopgtable_sg_map *m,
+				  const struct iopgtable *iop, int prot,
+				  gfp_t gfp, struct iopgtable_prealloc *pa)
+{
+	m->prot = prot;
+	m->gfp = gfp;
+	m->pa = pa;
+	m->mapped = 0;
+	m->batch_iova = 0;
+	m->min = iopgtable_min_pgsize(iop);
+	m->min_lg2 = __ffs(m->min);
+	/* Without a map_list, no page is batched. */
+	m->batch_lg2 = iop->format->map_list ? m->min_lg2 : 0;
+	m->batch_n = 0;
+}
+
+/*
+ * log2 of the page size of a piece of a checked range that is exactly one
+ * page of a provided size larger than the smallest, which @iova and @paddr
+ * are aligned to; else 0.
+ */
+static __always_inline unsigned int
+iopgtable_big_page_lg2(const struct iopgtable *iop, u64 iova, u64 paddr,
+		       u64 len)
+{
+	if ((len & (len - 1)) || !(iop->cfg.pgsize_bitmap & len) ||
+	    ((iova | paddr) & (len - 1)))
+		return 0;
+	return __ffs64(len);
+}
 
 static __always_inline int iopgtable_sg_check(struct iopgtable *iop, u64 iova,
 					      u64 paddr, u64 len, void *arg)
@@ -524,57 +568,88 @@ static __always_inline int iopgtable_sg_check(struct iopgtable *iop, u64 iova,
 }
 
 /*
- * Map the batched pieces with the format's map_list: what map_pages of
+ * Map the batched pages with the format's map_list: what map_pages of
  * each, one after the other, would do, and traced as such.
  */
 static noinline int iopgtable_sg_flush(struct iopgtable *iop,
 				       struct iopgtable_sg_map *m)
 {
-	size_t min = iopgtable_min_pgsize(iop), done = 0, i, n = m->batch_n;
+	size_t pgsize = (size_t)1 << m->batch_lg2, done = 0, i;
+	size_t n = m->batch_n;
 	int ret;
 
 	if (!n)
 		return 0;
 	m->batch_n = 0;
-	ret = iop->format->map_list(iop, m->batch_iova, m->batch, n, m->prot,
-				    m->gfp, m->pa, &done);
+	ret = iop->format->map_list(iop, m->batch_iova, m->batch_lg2, m->batch,
+				    n, m->prot, m->gfp, m->pa, &done);
 	m->mapped += done;
 	if (trace_iopgtable_map_enabled()) {
-		for (i = 0; i < n && i * min <= done; i++) {
-			bool ok = (i + 1) * min <= done;
+		for (i = 0; i < n && i * pgsize <= done; i++) {
+			bool ok = (i + 1) * pgsize <= done;
 
 			if (!ok && !ret)
 				break;
-			trace_iopgtable_map(&iop->ops, m->batch_iova + i * min,
-					    m->batch[i], min, 1, m->prot,
-					    ok ? 0 : ret, ok ? min : 0);
+			trace_iopgtable_map(&iop->ops,
+					    m->batch_iova + i * pgsize,
+					    m->batch[i], pgsize, 1, m->prot,
+					    ok ? 0 : ret, ok ? pgsize : 0);
 		}
 	}
 	return ret;
+}
+
+/* Add a page of 2^@m->batch_lg2 bytes to the batch. */
+static __always_inline int iopgtable_sg_batch(struct iopgtable *iop,
+					      struct iopgtable_sg_map *m,
+					      u64 iova, u64 paddr)
+{
+	if (m->batch_n == IOPGTABLE_SG_BATCH) {
+		int ret = iopgtable_sg_flush(iop, m);
+
+		if (ret)
+			return ret;
+	}
+	if (!m->batch_n)
+		m->batch_iova = iova;
+	m->batch[m->batch_n++] = paddr;
+	return 0;
+}
+
+/* A piece that is not one more page for the batch as it stands. */
+static noinline int iopgtable_sg_map_other(struct iopgtable *iop, u64 iova,
+					   u64 paddr, u64 len,
+					   struct iopgtable_sg_map *m)
+{
+	unsigned int lg2 = 0;
+	int ret;
+
+	if (iop->format->map_list)
+		lg2 = len == m->min ? m->min_lg2 :
+				      iopgtable_big_page_lg2(iop, iova, paddr,
+							     len);
+	if (lg2 && lg2 == m->batch_lg2)
+		return iopgtable_sg_batch(iop, m, iova, paddr);
+	ret = iopgtable_sg_flush(iop, m);
+	if (ret)
+		return ret;
+	if (lg2) {
+		m->batch_lg2 = lg2;
+		return iopgtable_sg_batch(iop, m, iova, paddr);
+	}
+	return iopgtable_map_run(iop, iova, paddr, len, m->prot, m->gfp, m->pa,
+				 &m->mapped);
 }
 
 static __always_inline int iopgtable_sg_map(struct iopgtable *iop, u64 iova,
 					    u64 paddr, u64 len, void *arg)
 {
 	struct iopgtable_sg_map *m = arg;
-	int ret;
 
-	if (len == iopgtable_min_pgsize(iop) && iop->format->map_list) {
-		if (m->batch_n == IOPGTABLE_SG_BATCH) {
-			ret = iopgtable_sg_flush(iop, m);
-			if (ret)
-				return ret;
-		}
-		if (!m->batch_n)
-			m->batch_iova = iova;
-		m->batch[m->batch_n++] = paddr;
-		return 0;
-	}
-	ret = iopgtable_sg_flush(iop, m);
-	if (ret)
-		return ret;
-	return iopgtable_map_run(iop, iova, paddr, len, m->prot, m->gfp, m->pa,
-				 &m->mapped);
+	/* The usual piece of a fragmented buffer: one more smallest page. */
+	if (len == m->min && m->batch_lg2 == m->min_lg2)
+		return iopgtable_sg_batch(iop, m, iova, paddr);
+	return iopgtable_sg_map_other(iop, iova, paddr, len, m);
 }
 
 /* iopgtable_map_sgtable(), with the prot and table source in @m. */
@@ -629,8 +704,9 @@ int iopgtable_map_sgtable(struct iopgtable_ops *ops, u64 iova,
 			  struct sg_table *sgt, u64 offset, size_t size,
 			  int prot, gfp_t gfp)
 {
-	struct iopgtable_sg_map m = { .prot = prot, .gfp = gfp };
+	struct iopgtable_sg_map m __uninitialized;
 
+	iopgtable_sg_map_init(&m, to_iopgtable(ops), prot, gfp, NULL);
 	return iopgtable_map_sg(to_iopgtable(ops), iova, sgt, offset, size,
 				&m);
 }
@@ -714,9 +790,10 @@ void iopgtable_prealloc_put(struct iopgtable_prealloc *pa, void *table)
  * A count of distinct table spans, fed with ranges in increasing IOVA
  * order: @next[k] is the first span index of the k-th table level (in
  * increasing span order) not counted yet. @run_iova and @run_len are a
- * run of scatter-gather pieces mapped in the smallest page size, not
- * counted yet: those shorter than @small, the second smallest page size
- * (U64_MAX if there is one size only).
+ * run of scatter-gather pieces mapped in pages of 2^@run_lg2 bytes, not
+ * counted yet: pieces of exactly one such page, or pieces shorter than
+ * @small, the second smallest page size (U64_MAX if there is one size
+ * only), which are mapped in the smallest.
  */
 struct iopgtable_tally {
 	const struct iopgtable *iop;
@@ -724,8 +801,32 @@ struct iopgtable_tally {
 	u64 next[IOPGTABLE_MAX_LEVELS];
 	u64 run_iova;
 	u64 run_len;
+	unsigned int run_lg2;
+	unsigned int min_lg2;
 	u64 small;
 };
+
+/*
+ * Set up @t for @iop. The callers declare @t __uninitialized: a kernel that
+ * initialises the stack (CONFIG_INIT_STACK_ALL_*) would fill it first.
+ */
+static inline void iopgtable_tally_init(struct iopgtable_tally *t,
+					const struct iopgtable *iop)
+{
+	unsigned long sizes = iop->cfg.pgsize_bitmap;
+	unsigned int k;
+
+	sizes &= sizes - 1;	/* all but the smallest */
+	t->iop = iop;
+	t->tables = 0;
+	for (k = 0; k < IOPGTABLE_MAX_LEVELS; k++)
+		t->next[k] = 0;
+	t->run_iova = 0;
+	t->run_len = 0;
+	t->run_lg2 = 0;
+	t->min_lg2 = __ffs(iopgtable_min_pgsize(iop));
+	t->small = sizes ? sizes & -sizes : U64_MAX;
+}
 
 /*
  * Count the spans [iova, iova + size) touches at the table levels whose
@@ -903,7 +1004,7 @@ int iopgtable_prealloc_map(struct iopgtable_ops *ops,
 			   gfp_t gfp)
 {
 	struct iopgtable *iop = to_iopgtable(ops);
-	struct iopgtable_tally t = { .iop = iop };
+	struct iopgtable_tally t __uninitialized;
 	unsigned int held = pa->count;
 	int ret;
 
@@ -911,6 +1012,7 @@ int iopgtable_prealloc_map(struct iopgtable_ops *ops,
 	if (ret)
 		goto out;
 
+	iopgtable_tally_init(&t, iop);
 	iopgtable_tally_split(&t, iova, iova);
 	iopgtable_tally(&t, iop->table_spans, iova, size);
 	iopgtable_tally_split(&t, iova + size - 1, iova + size);
@@ -923,14 +1025,12 @@ out:
 }
 EXPORT_SYMBOL_GPL(iopgtable_prealloc_map);
 
-/* Count the run of pieces of one smallest page in @t, in one go. */
+/* Count the run of pieces in @t, in one go. */
 static void iopgtable_tally_run(struct iopgtable_tally *t)
 {
-	size_t min = iopgtable_min_pgsize(t->iop);
-
 	if (!t->run_len)
 		return;
-	iopgtable_tally(t, t->iop->table_spans & ~GENMASK_ULL(__ffs(min), 0),
+	iopgtable_tally(t, t->iop->table_spans & ~GENMASK_ULL(t->run_lg2, 0),
 			t->run_iova, t->run_len);
 	t->run_len = 0;
 }
@@ -940,15 +1040,25 @@ static __always_inline int iopgtable_sg_tally(struct iopgtable *iop, u64 iova,
 					      u64 paddr, u64 len, void *arg)
 {
 	struct iopgtable_tally *t = arg;
+	unsigned int lg2;
 
 	/*
-	 * A piece shorter than the second smallest page size is mapped in
-	 * the smallest: consecutive ones touch the spans their whole run
-	 * touches.
+	 * A piece of exactly one page, and one shorter than the second
+	 * smallest page size (mapped in the smallest), are mapped in pages
+	 * of one size: consecutive ones of the same size touch the spans
+	 * their whole run touches.
 	 */
-	if (len < t->small) {
-		if (!t->run_len)
+	if (len < t->small)
+		lg2 = t->min_lg2;
+	else
+		lg2 = iopgtable_big_page_lg2(iop, iova, paddr, len);
+	if (lg2) {
+		if (t->run_len && t->run_lg2 != lg2)
+			iopgtable_tally_run(t);
+		if (!t->run_len) {
 			t->run_iova = iova;
+			t->run_lg2 = lg2;
+		}
 		t->run_len += len;
 		return 0;
 	}
@@ -1016,13 +1126,11 @@ int iopgtable_prealloc_map_sgtable(struct iopgtable_ops *ops,
 				   gfp_t gfp)
 {
 	struct iopgtable *iop = to_iopgtable(ops);
-	struct iopgtable_tally t = { .iop = iop };
-	unsigned long sizes = iop->cfg.pgsize_bitmap;
+	struct iopgtable_tally t __uninitialized;
 	unsigned int held = pa->count;
 	int ret = -EINVAL;
 
-	sizes &= sizes - 1;	/* all but the smallest */
-	t.small = sizes ? sizes & -sizes : U64_MAX;
+	iopgtable_tally_init(&t, iop);
 	if (!size || !sgt)
 		goto out;
 	ret = -ERANGE;
@@ -1071,7 +1179,7 @@ int iopgtable_prealloc_unmap(struct iopgtable_ops *ops,
 			     gfp_t gfp)
 {
 	struct iopgtable *iop = to_iopgtable(ops);
-	struct iopgtable_tally t = { .iop = iop };
+	struct iopgtable_tally t __uninitialized;
 	unsigned int held = pa->count;
 	int ret;
 
@@ -1079,6 +1187,7 @@ int iopgtable_prealloc_unmap(struct iopgtable_ops *ops,
 	if (ret)
 		goto out;
 
+	iopgtable_tally_init(&t, iop);
 	iopgtable_tally_split(&t, iova, iova);
 	iopgtable_tally_split(&t, iova + size - 1, iova + size);
 	ret = iopgtable_prealloc_fill(iop, pa, t.tables, gfp);
@@ -1208,10 +1317,11 @@ int iopgtable_map_sgtable_prealloc(struct iopgtable_ops *ops, u64 iova,
 				   size_t size, int prot,
 				   struct iopgtable_prealloc *pa)
 {
-	struct iopgtable_sg_map m = { .prot = prot, .pa = pa };
+	struct iopgtable_sg_map m __uninitialized;
 
 	if (!pa)
 		return -EINVAL;
+	iopgtable_sg_map_init(&m, to_iopgtable(ops), prot, 0, pa);
 	return iopgtable_map_sg(to_iopgtable(ops), iova, sgt, offset, size,
 				&m);
 }

@@ -106,11 +106,11 @@ struct iopgtable_visitor {
  *	with iopgtable_prealloc_take() when @pa is set (a table that loses
  *	the race to be installed goes back with iopgtable_prealloc_put()),
  *	else from the allocator with @gfp.
- * @map_list: optional: map @n pages of the smallest provided size at
- *	consecutive IOVAs from @iova, page i at @paddrs[i]; as @n calls of
- *	@map of one page each, one after the other, would (stopping at the
- *	first that fails), with one barrier at the end. The core has checked
- *	every page.
+ * @map_list: optional: map @n pages of 2^@pgsize_lg2 bytes, a provided
+ *	size, at consecutive IOVAs from @iova, page i at @paddrs[i]; as @n
+ *	calls of @map of one page each, one after the other, would (stopping
+ *	at the first that fails), with one barrier at the end. The core has
+ *	checked every page.
  * @unmap: unmap @size bytes of consecutive mappings at @iova, both aligned
  *	to a provided page size and in range; returns the bytes unmapped.
  * @iova_to_phys: translate an in-range @iova.
@@ -149,7 +149,8 @@ struct iopgtable_format {
 	int (*map)(struct iopgtable *iop, u64 iova, phys_addr_t paddr,
 		   unsigned int pgsize_lg2, size_t pgcount, int prot,
 		   gfp_t gfp, struct iopgtable_prealloc *pa, size_t *mapped);
-	int (*map_list)(struct iopgtable *iop, u64 iova, const u64 *paddrs,
+	int (*map_list)(struct iopgtable *iop, u64 iova,
+			unsigned int pgsize_lg2, const u64 *paddrs,
 			size_t n, int prot, gfp_t gfp,
 			struct iopgtable_prealloc *pa, size_t *mapped);
 	u64 (*unmap)(struct iopgtable *iop, u64 iova, u64 size,

@@ -42,6 +42,15 @@ static struct iopgtable_test_table *new_table(struct kunit *test)
 	return iopgtable_test_new(test, fmt, &cfg);
 }
 
+/* A failed call undid @bytes from @iova, and flushed them once. */
+static void expect_undo_flushed(struct iopgtable_test_table *t, u64 iova,
+				u64 bytes)
+{
+	KUNIT_EXPECT_EQ(t->test, t->flush_walk, 1);
+	KUNIT_EXPECT_EQ(t->test, t->flush_walk_iova, iova);
+	KUNIT_EXPECT_EQ(t->test, t->flush_walk_bytes, bytes);
+}
+
 /* ---- iopgtable_alloc_ops() ---- */
 
 struct alloc_case {
@@ -1061,9 +1070,7 @@ static void map_rolls_back_eexist(struct kunit *test)
 	 * Two 2M blocks were asked for; the first was mapped, the table of
 	 * the busy page was in the way of the second. Undone and flushed.
 	 */
-	KUNIT_EXPECT_EQ(test, t->flush_walk, 1);
-	KUNIT_EXPECT_EQ(test, t->flush_walk_iova, SZ_8M);
-	KUNIT_EXPECT_EQ(test, t->flush_walk_bytes, SZ_2M);
+	expect_undo_flushed(t, SZ_8M, SZ_2M);
 	iopgtable_test_expect_unmapped(t, SZ_8M, busy - SZ_8M);
 	iopgtable_test_expect_mapped(t, busy, SZ_64K, SZ_4K);
 	iopgtable_test_expect_unmapped(t, busy + SZ_4K, SZ_8M + SZ_4M - busy - SZ_4K);
@@ -1221,9 +1228,7 @@ static void map_sgtable_rolls_back(struct kunit *test)
 						    GFP_KERNEL), -EEXIST);
 	iopgtable_test_expect_unmapped(t, iova, SZ_16K + SZ_2M);
 	iopgtable_test_expect_mapped(t, iova + SZ_16K + SZ_2M, 0, SZ_4K);
-	KUNIT_EXPECT_EQ(test, t->flush_walk, 1);
-	KUNIT_EXPECT_EQ(test, t->flush_walk_iova, iova);
-	KUNIT_EXPECT_EQ(test, t->flush_walk_bytes, SZ_16K + SZ_2M);
+	expect_undo_flushed(t, iova, SZ_16K + SZ_2M);
 
 	/* And for a failed table allocation. */
 	iopgtable_test_fail_in(t, 3);
@@ -1232,6 +1237,24 @@ static void map_sgtable_rolls_back(struct kunit *test)
 			-ENOMEM);
 	iopgtable_test_expect_unmapped(t, SZ_4G - SZ_8K, SZ_16K + SZ_2M);
 	sg_free_table(&sgt);
+}
+
+/*
+ * On a new table whose @fail_at-th table allocation fails, mapping @size
+ * bytes of @sgt at @iova fails with -ENOMEM after @undone bytes, which it
+ * unmaps and flushes again.
+ */
+static void expect_sgtable_enomem(struct kunit *test, struct sg_table *sgt,
+				  u64 iova, u64 size, unsigned long fail_at,
+				  u64 undone)
+{
+	struct iopgtable_test_table *t = new_table(test);
+
+	iopgtable_test_fail_in(t, fail_at);
+	KUNIT_EXPECT_EQ(test, iopgtable_map_sgtable(t->ops, iova, sgt, 0, size,
+						    RW, GFP_KERNEL), -ENOMEM);
+	iopgtable_test_expect_unmapped(t, iova, size);
+	expect_undo_flushed(t, iova, undone);
 }
 
 /*
@@ -1305,21 +1328,111 @@ static void map_sgtable_single_pages(struct kunit *test)
 	iopgtable_test_expect_unmapped(t, iova, at - iova);
 	iopgtable_test_expect_mapped(t, at, 0x7000000, SZ_4K);
 	iopgtable_test_expect_unmapped(t, at + SZ_4K, iova + size - at - SZ_4K);
-	KUNIT_EXPECT_EQ(test, t->flush_walk, 1);
-	KUNIT_EXPECT_EQ(test, t->flush_walk_iova, iova);
-	KUNIT_EXPECT_EQ(test, t->flush_walk_bytes, at - iova);
+	expect_undo_flushed(t, iova, at - iova);
 	KUNIT_EXPECT_EQ(test, iopgtable_unmap(t->ops, at, SZ_4K, NULL), SZ_4K);
 	iopgtable_test_release(t);
 
 	/* The second leaf table cannot be had: all of the first is undone. */
-	t = new_table(test);
-	iopgtable_test_fail_in(t, 4);
+	expect_sgtable_enomem(test, &sgt, iova, size, 4, SZ_1G + SZ_2M - iova);
+	sg_free_table(&sgt);
+}
+
+/*
+ * A buffer of 2M folios, as a THP-backed shmem object gives: 40 segments of
+ * one 2M block each, in shuffled physical order, at an IOVA 20 blocks below
+ * a 1G boundary, so that a batch of blocks crosses into a second level-2
+ * table.
+ */
+#define SG_BLOCKS_N	40
+#define SG_BLOCKS_IOVA	(SZ_2G - 20 * SZ_2M)
+
+static u64 sg_blocks_addr(unsigned int i)
+{
+	return SZ_4G + (u64)((i * 23) % 64) * SZ_2M;
+}
+
+static void fill_blocks_sgt(struct kunit *test, struct sg_table *sgt)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, sg_alloc_table(sgt, SG_BLOCKS_N, GFP_KERNEL), 0);
+	for_each_sg(sgt->sgl, sg, SG_BLOCKS_N, i) {
+		sg->length = SZ_2M;
+		sg_dma_address(sg) = sg_blocks_addr(i);
+		sg_dma_len(sg) = SZ_2M;
+	}
+}
+
+/* Each segment of @sgt, from @first on, mapped as one 2M block. */
+static void expect_blocks(struct iopgtable_test_table *t, unsigned int first)
+{
+	struct iopgtable_test_walk w;
+	unsigned int i;
+
+	for (i = first; i < SG_BLOCKS_N; i++) {
+		u64 at = SG_BLOCKS_IOVA + (u64)i * SZ_2M;
+
+		iopgtable_test_expect_mapped(t, at, sg_blocks_addr(i), SZ_4K);
+		iopgtable_test_expect_mapped(t, at + SZ_2M - SZ_4K,
+					     sg_blocks_addr(i) + SZ_2M - SZ_4K,
+					     SZ_4K);
+		KUNIT_EXPECT_NE(t->test, iopgtable_test_walk(t, at, &w), 0);
+		KUNIT_EXPECT_EQ_MSG(t->test, w.level, 2, "block %u", i);
+	}
+}
+
+/*
+ * Segments of one block each are mapped in batches too, each as the
+ * blocks mapped one after the other would be: only the level-2 tables are
+ * allocated; a block over a leaf table that maps nothing replaces it; a
+ * page in the way stops the map with -EEXIST and a level-2 table that
+ * cannot be had with -ENOMEM, and nothing the call mapped stays.
+ */
+static void map_sgtable_blocks(struct kunit *test)
+{
+	struct iopgtable_test_table *t = new_table(test);
+	u64 iova = SG_BLOCKS_IOVA, size = SG_BLOCKS_N * SZ_2M;
+	u64 at = iova + 25 * SZ_2M;
+	unsigned long allocs = t->allocs, frees;
+	struct sg_table sgt;
+	size_t mapped;
+
+	fill_blocks_sgt(test, &sgt);
 	KUNIT_EXPECT_EQ(test, iopgtable_map_sgtable(t->ops, iova, &sgt, 0, size,
-						    RW, GFP_KERNEL), -ENOMEM);
-	iopgtable_test_expect_unmapped(t, iova, size);
-	KUNIT_EXPECT_EQ(test, t->flush_walk, 1);
-	KUNIT_EXPECT_EQ(test, t->flush_walk_iova, iova);
-	KUNIT_EXPECT_EQ(test, t->flush_walk_bytes, SZ_1G + SZ_2M - iova);
+						    RW, GFP_KERNEL), 0);
+	expect_blocks(t, 0);
+	/* A level-1 table, and a level-2 table on either side of 2G. */
+	KUNIT_EXPECT_EQ(test, t->allocs - allocs, 3);
+	KUNIT_EXPECT_EQ(test, iopgtable_test_violations(t), 0);
+	KUNIT_EXPECT_EQ(test, iopgtable_unmap(t->ops, iova, size, NULL), size);
+
+	/* A page in block 25, past 2G in the first batch: -EEXIST. */
+	KUNIT_ASSERT_EQ(test, iopgtable_test_map_pages(t, at + SZ_64K, 0x7000000,
+						       SZ_4K, 1, RW, &mapped), 0);
+	t->flush_walk = 0;
+	KUNIT_EXPECT_EQ(test, iopgtable_map_sgtable(t->ops, iova, &sgt, 0, size,
+						    RW, GFP_KERNEL), -EEXIST);
+	iopgtable_test_expect_unmapped(t, iova, at + SZ_64K - iova);
+	iopgtable_test_expect_mapped(t, at + SZ_64K, 0x7000000, SZ_4K);
+	iopgtable_test_expect_unmapped(t, at + SZ_64K + SZ_4K,
+				       iova + size - at - SZ_64K - SZ_4K);
+	KUNIT_EXPECT_EQ(test, iopgtable_test_violations(t), 1);
+	expect_undo_flushed(t, iova, at - iova);
+
+	/* Unmapped again, the page leaves an empty leaf table: it gives way. */
+	KUNIT_ASSERT_EQ(test, iopgtable_unmap(t->ops, at + SZ_64K, SZ_4K, NULL),
+			SZ_4K);
+	frees = t->frees;
+	KUNIT_EXPECT_EQ(test, iopgtable_map_sgtable(t->ops, iova, &sgt, 0, size,
+						    RW, GFP_KERNEL), 0);
+	expect_blocks(t, 0);
+	KUNIT_EXPECT_EQ(test, t->frees - frees, 1);
+	KUNIT_EXPECT_EQ(test, iopgtable_test_violations(t), 1);
+	iopgtable_test_release(t);
+
+	/* The second level-2 table cannot be had: all of the first undone. */
+	expect_sgtable_enomem(test, &sgt, iova, size, 3, SZ_2G - iova);
 	sg_free_table(&sgt);
 }
 
@@ -1378,6 +1491,7 @@ static struct kunit_case iopgtable_helpers_cases[] = {
 	KUNIT_CASE_PARAM(map_sgtable_offset, fmt_gen_params),
 	KUNIT_CASE_PARAM(map_sgtable_misaligned_segment, fmt_gen_params),
 	KUNIT_CASE_PARAM(map_sgtable_rolls_back, fmt_gen_params),
+	KUNIT_CASE_PARAM(map_sgtable_blocks, fmt_gen_params),
 	KUNIT_CASE_PARAM(map_sgtable_single_pages, fmt_gen_params),
 	KUNIT_CASE_PARAM(unmap_helper_mixed, fmt_gen_params),
 	{}

@@ -1058,7 +1058,8 @@ static void pa_rand_range(struct pa_run *r, u64 *iova, u64 *size)
 		b += BIT_ULL(r->g_lg2);
 	b = min(b, r->window + r->window_size);
 	*iova = a;
-	*size = b - a;
+	/* What the running calls' size_t holds, on 32-bit too. */
+	*size = min_t(u64, b - a, SIZE_MAX & ~(BIT_ULL(r->g_lg2) - 1));
 }
 
 /* A physical address for @size bytes at @iova, often block-congruent. */
@@ -1162,6 +1163,30 @@ static void pa_probes(struct pa_run *r, u64 iova, u64 size)
 }
 
 /* Random segments for @size bytes, and an offset into the first. */
+/*
+ * A folio's segment at @iova, at most @left bytes: one page of a random
+ * provided size larger than the smallest that @iova is aligned to, at a
+ * physical address aligned to it (*@addr); 0 if there is none.
+ */
+static u64 pa_rand_folio(struct pa_run *r, u64 iova, u64 left, u64 *addr)
+{
+	unsigned long sizes = r->c->sizes & ~GENMASK(r->g_lg2, 0);
+	unsigned int lg2 = 0;
+
+	for (; sizes; sizes &= sizes - 1) {
+		unsigned int s = __ffs(sizes);
+
+		if ((iova & (BIT_ULL(s) - 1)) || BIT_ULL(s) > left)
+			break;
+		if (!lg2 || pa_rand(r, 2))
+			lg2 = s;
+	}
+	if (!lg2)
+		return 0;
+	*addr = pa_rand64(r, (r->phys_size >> lg2) - 1) << lg2;
+	return BIT_ULL(lg2);
+}
+
 static void pa_rand_sgt(struct pa_run *r, struct sg_table *sgt, u64 size,
 			u64 *offset, u64 iova)
 {
@@ -1172,11 +1197,31 @@ static void pa_rand_sgt(struct pa_run *r, struct sg_table *sgt, u64 size,
 	while (left) {
 		u64 l = left;
 
+		/*
+		 * Runs of folios, as shmem gives where they are huge; where
+		 * @iova is not aligned for one, a segment up to where it is.
+		 * Only while the segments left can hold the rest.
+		 */
+		if (left <= (u64)(PA_MAX_SEGS - 1 - n) * SZ_1G &&
+		    !pa_rand(r, 3)) {
+			unsigned long big = r->c->sizes & ~GENMASK(r->g_lg2, 0);
+			u64 to;
+
+			l = n ? pa_rand_folio(r, iova, left, &addr[n]) : 0;
+			if (l) {
+				len[n++] = l;
+				iova += l;
+				left -= l;
+				continue;
+			}
+			to = big ? ALIGN(iova + 1, BIT_ULL(__ffs(big))) - iova : left;
+			l = min(to, min_t(u64, left, SZ_1G));
 		/* sg lengths are 32 bits */
-		if (left > SZ_1G)
+		} else if (left > SZ_1G) {
 			l = SZ_1G;
-		else if (n < PA_MAX_SEGS - 1 && pa_rand(r, 2))
+		} else if (n < PA_MAX_SEGS - 1 && pa_rand(r, 2)) {
 			l = (1 + pa_rand64(r, left >> r->g_lg2)) << r->g_lg2;
+		}
 		len[n] = l + (n ? 0 : *offset);
 		addr[n] = pa_rand_paddr(r, iova - (n ? 0 : *offset), len[n]);
 		iova += l;

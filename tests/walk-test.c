@@ -640,7 +640,8 @@ struct walk_trace {
 	unsigned int maps, unmaps, allocs, frees;
 	unsigned int broken;
 	int last_ret;
-	size_t last_mapped, last_unmapped;
+	size_t last_mapped, last_unmapped, last_pgsize;
+	u64 last_iova;
 	size_t table_bytes;
 	unsigned int alloc_levels[4];
 };
@@ -654,6 +655,8 @@ static void walk_trace_map(void *data, const void *ops, u64 iova, u64 paddr,
 	tr->maps++;
 	tr->last_ret = ret;
 	tr->last_mapped = mapped;
+	tr->last_iova = iova;
+	tr->last_pgsize = pgsize;
 }
 
 static void walk_trace_unmap(void *data, const void *ops, u64 iova,
@@ -697,6 +700,29 @@ static void walk_trace_unregister(void *data)
 }
 
 /*
+ * Map at @iova an sg_table of @n segments of @len bytes, @stride apart in
+ * descending physical order.
+ */
+static void walk_map_sgt(struct iopgtable_test_table *t, u64 iova,
+			 unsigned int n, u32 len, u64 stride)
+{
+	struct scatterlist *sg;
+	struct sg_table sgt;
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(t->test, sg_alloc_table(&sgt, n, GFP_KERNEL), 0);
+	for_each_sgtable_sg(&sgt, sg, i) {
+		sg->length = len;
+		sg_dma_address(sg) = 0xc0000000 + (u64)(n - i) * stride;
+		sg_dma_len(sg) = len;
+	}
+	KUNIT_EXPECT_EQ(t->test, iopgtable_map_sgtable(t->ops, iova, &sgt, 0,
+						       (u64)n * len, RW,
+						       GFP_KERNEL), 0);
+	sg_free_table(&sgt);
+}
+
+/*
  * A known sequence, counted through probes on the tracepoints. Nothing else
  * uses iopgtable while a KUnit case runs, so every event is this test's.
  */
@@ -704,10 +730,7 @@ static void walk_test_tracepoints(struct kunit *test)
 {
 	struct iopgtable_cfg cfg = iopgtable_test_cfg(IOPGTABLE_ARM_64_LPAE_S1);
 	struct iopgtable_test_table *t;
-	struct scatterlist *sg;
 	struct walk_trace *tr;
-	struct sg_table sgt;
-	unsigned int i;
 	size_t mapped;
 
 	if (!IS_ENABLED(CONFIG_TRACEPOINTS))
@@ -789,28 +812,30 @@ static void walk_test_tracepoints(struct kunit *test)
 	 * page all the same, as 40 calls of map_pages would give, and the
 	 * level-2 and level-3 tables for 12G.
 	 */
-	KUNIT_ASSERT_EQ(test, sg_alloc_table(&sgt, 40, GFP_KERNEL), 0);
-	for_each_sgtable_sg(&sgt, sg, i) {
-		sg->length = SZ_4K;
-		sg_dma_address(sg) = 0xc0000000 + (u64)(40 - i) * SZ_64K;
-		sg_dma_len(sg) = SZ_4K;
-	}
-	KUNIT_EXPECT_EQ(test, iopgtable_map_sgtable(t->ops, 0x300000000, &sgt,
-						    0, 40 * SZ_4K, RW,
-						    GFP_KERNEL),
-			0);
-	sg_free_table(&sgt);
+	walk_map_sgt(t, 0x300000000, 40, SZ_4K, SZ_64K);
 	KUNIT_EXPECT_EQ(test, tr->maps, 44U);
 	KUNIT_EXPECT_EQ(test, tr->last_ret, 0);
 	KUNIT_EXPECT_EQ(test, tr->last_mapped, SZ_4K);
 	KUNIT_EXPECT_EQ(test, tr->allocs, 7U);
 
-	/* Freeing the table frees the other five: nothing is left. */
+	/*
+	 * Three segments of one 2M block each, batched as well: an event per
+	 * block, the last at the third, and a level-2 table for 16G.
+	 */
+	walk_map_sgt(t, 0x400000000, 3, SZ_2M, SZ_4M);
+	KUNIT_EXPECT_EQ(test, tr->maps, 47U);
+	KUNIT_EXPECT_EQ(test, tr->last_ret, 0);
+	KUNIT_EXPECT_EQ(test, tr->last_iova, 0x400000000 + 2 * SZ_2M);
+	KUNIT_EXPECT_EQ(test, tr->last_pgsize, SZ_2M);
+	KUNIT_EXPECT_EQ(test, tr->last_mapped, SZ_2M);
+	KUNIT_EXPECT_EQ(test, tr->allocs, 8U);
+
+	/* Freeing the table frees the other six: nothing is left. */
 	iopgtable_test_release(t);
-	KUNIT_EXPECT_EQ(test, tr->frees, 7U);
+	KUNIT_EXPECT_EQ(test, tr->frees, 8U);
 	KUNIT_EXPECT_EQ(test, tr->table_bytes, 0);
-	KUNIT_EXPECT_EQ(test, tr->allocs, 7U);
-	KUNIT_EXPECT_EQ(test, tr->maps, 44U);
+	KUNIT_EXPECT_EQ(test, tr->allocs, 8U);
+	KUNIT_EXPECT_EQ(test, tr->maps, 47U);
 	KUNIT_EXPECT_EQ(test, tr->unmaps, 3U);
 }
 
