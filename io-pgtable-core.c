@@ -658,10 +658,30 @@ static int iopgtable_map_sg(struct iopgtable *iop, u64 iova,
 			    struct iopgtable_sg_map *m)
 {
 	struct iopgtable_inflight call;
+	u64 len;
 	int ret;
 
 	if (!size || !sgt)
 		return -EINVAL;
+
+	/*
+	 * All of it in the first segment (a huge folio, a contiguous
+	 * import): one run, mapped as iopgtable_map() maps it.
+	 */
+	len = sgt->nents ? sg_dma_len(sgt->sgl) : 0;
+	if (offset < len && size <= len - offset) {
+		u64 paddr = sg_dma_address(sgt->sgl) + offset;
+
+		ret = iopgtable_check_run(iop, iova, paddr, size, m->prot);
+		if (ret)
+			return ret;
+		iopgtable_inflight_begin(iop, &call, IOPGTABLE_ACCESS_WRITE,
+					 iova, size);
+		ret = iopgtable_map_run(iop, iova, paddr, size, m->prot,
+					m->gfp, m->pa, &m->mapped);
+		goto out;
+	}
+
 	ret = iopgtable_visit_sg_pieces(sgt, iova, offset, size,
 					iopgtable_sg_check, iop, m);
 	if (ret)
@@ -671,6 +691,7 @@ static int iopgtable_map_sg(struct iopgtable *iop, u64 iova,
 	ret = iopgtable_visit_sg_pieces(sgt, iova, offset, size,
 					iopgtable_sg_map, iop, m) ?:
 	      iopgtable_sg_flush(iop, m);
+out:
 	if (ret)
 		iopgtable_undo(iop, iova, m->mapped);
 	iopgtable_inflight_end(iop, &call);

@@ -1436,6 +1436,54 @@ static void map_sgtable_blocks(struct kunit *test)
 	sg_free_table(&sgt);
 }
 
+/*
+ * All of the range in the first segment: mapped as one contiguous run, in
+ * the largest pages, from @offset on; checked and undone as any other.
+ */
+static void map_sgtable_one_segment(struct kunit *test)
+{
+	static const struct sg_seg segs[] = {
+		{ 0x40000000 - SZ_8K, SZ_4M + SZ_16K },
+		{ 0x10000000, SZ_4K },
+	};
+	struct iopgtable_test_table *t = new_table(test);
+	u64 iova = SZ_1G - SZ_4K, size = SZ_4K + SZ_2M + SZ_4K;
+	struct iopgtable_test_walk w;
+	struct sg_table sgt;
+	size_t mapped;
+
+	fill_sgt(test, &sgt, segs, ARRAY_SIZE(segs));
+	/* Skip 4K: a page, a block at 1G, a page. */
+	KUNIT_EXPECT_EQ(test, iopgtable_map_sgtable(t->ops, iova, &sgt, SZ_4K,
+						    size, RW, GFP_KERNEL), 0);
+	iopgtable_test_expect_mapped(t, iova, 0x40000000 - SZ_4K, size);
+	iopgtable_test_expect_unmapped(t, iova - SZ_4K, SZ_4K);
+	iopgtable_test_expect_unmapped(t, iova + size, SZ_4K);
+	KUNIT_EXPECT_NE(test, iopgtable_test_walk(t, SZ_1G, &w), 0);
+	KUNIT_EXPECT_EQ(test, w.level, 2);
+	KUNIT_EXPECT_EQ(test, iopgtable_unmap(t->ops, iova, size, NULL), size);
+
+	/* A misaligned IOVA, and no protection: -EINVAL, nothing mapped. */
+	KUNIT_EXPECT_EQ(test, iopgtable_map_sgtable(t->ops, iova + SZ_2K, &sgt,
+						    0, SZ_8K, RW, GFP_KERNEL),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, iopgtable_map_sgtable(t->ops, iova, &sgt, 0, SZ_8K,
+						    0, GFP_KERNEL), -EINVAL);
+	iopgtable_test_expect_unmapped(t, iova, size);
+
+	/* The last page in the way: the page and the block are undone. */
+	KUNIT_ASSERT_EQ(test, iopgtable_test_map_pages(t, iova + size - SZ_4K,
+						       0x7000000, SZ_4K, 1, RW,
+						       &mapped), 0);
+	t->flush_walk = 0;
+	KUNIT_EXPECT_EQ(test, iopgtable_map_sgtable(t->ops, iova, &sgt, SZ_4K,
+						    size, RW, GFP_KERNEL), -EEXIST);
+	iopgtable_test_expect_unmapped(t, iova, size - SZ_4K);
+	iopgtable_test_expect_mapped(t, iova + size - SZ_4K, 0x7000000, SZ_4K);
+	expect_undo_flushed(t, iova, size - SZ_4K);
+	sg_free_table(&sgt);
+}
+
 /* iopgtable_unmap() takes mappings of any sizes in one range. */
 static void unmap_helper_mixed(struct kunit *test)
 {
@@ -1492,6 +1540,7 @@ static struct kunit_case iopgtable_helpers_cases[] = {
 	KUNIT_CASE_PARAM(map_sgtable_misaligned_segment, fmt_gen_params),
 	KUNIT_CASE_PARAM(map_sgtable_rolls_back, fmt_gen_params),
 	KUNIT_CASE_PARAM(map_sgtable_blocks, fmt_gen_params),
+	KUNIT_CASE_PARAM(map_sgtable_one_segment, fmt_gen_params),
 	KUNIT_CASE_PARAM(map_sgtable_single_pages, fmt_gen_params),
 	KUNIT_CASE_PARAM(unmap_helper_mixed, fmt_gen_params),
 	{}
