@@ -52,17 +52,30 @@ fi
 # Put the objects back as kunit.py builds them, so its next run is quick.
 make -C "$src" ARCH=um O="$uml" -j"$JOBS" drivers/iopgtable/ >/dev/null 2>&1 || true
 
-say "coccicheck MODE=report M=drivers/iopgtable"
-make -C "$src" ARCH=um O="$uml" coccicheck MODE=report \
-	M=drivers/iopgtable J="$JOBS" >"$log/coccicheck.log" 2>&1 ||
-	{ tail -n 20 "$log/coccicheck.log"; failed+=(coccicheck); }
-if grep -aE 'iopgtable/[^ :]+:[0-9]+:' "$log/coccicheck.log" >"$log/cocci-findings.log"; then
-	cat "$log/cocci-findings.log"
-	failed+=(coccicheck)
-fi
+# scripts/coccicheck turns every "-I" of the kernel's include flags into
+# an option of spatch's, one inside a folder's name included, and spatch
+# then fails on paths that do not exist: under such a folder coccicheck
+# cannot run, and says so.
+case $src$uml in
+*-I*)
+	say "coccicheck: cannot run under a folder named with \"-I\" ($uml); skipped"
+	clean="checkpatch, kernel-doc, sparse and W=1 clean; coccicheck skipped"
+	;;
+*)
+	say "coccicheck MODE=report M=drivers/iopgtable"
+	make -C "$src" ARCH=um O="$uml" coccicheck MODE=report \
+		M=drivers/iopgtable J="$JOBS" >"$log/coccicheck.log" 2>&1 ||
+		{ tail -n 20 "$log/coccicheck.log"; failed+=(coccicheck); }
+	if grep -aE 'iopgtable/[^ :]+:[0-9]+:' "$log/coccicheck.log" \
+		>"$log/cocci-findings.log"; then
+		cat "$log/cocci-findings.log"
+		failed+=(coccicheck)
+	fi
+	;;
+esac
 
 if [ ${#failed[@]} -gt 0 ]; then
 	echo "lint: findings from ${failed[*]} (logs in $log)"
 	exit 1
 fi
-echo "lint: checkpatch, kernel-doc, sparse, W=1 and coccicheck clean"
+echo "lint: ${clean:-checkpatch, kernel-doc, sparse, W=1 and coccicheck clean}"
