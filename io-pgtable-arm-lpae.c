@@ -1435,16 +1435,17 @@ static void *lpae_reserve_table(struct lpae_pgtable *d, gfp_t gfp)
 }
 
 /*
- * The cache's bulk calls take no node: they serve a device without one, or
- * on the node the call runs on.
+ * The cache's bulk allocation takes no node, so it serves only a device
+ * without one; and it wants interrupts on, which a caller that may sleep
+ * has.
  */
-static bool lpae_reserves_in_bulk(const struct lpae_pgtable *d)
+static bool lpae_reserves_in_bulk(const struct lpae_pgtable *d, gfp_t gfp)
 {
 	struct device *dev = d->iop.cfg.iommu_dev;
-	int node = dev ? dev_to_node(dev) : NUMA_NO_NODE;
 
 	return lpae_reserves_unzeroed(d) && lpae_cached(BIT(d->granule_lg2)) &&
-	       (node == NUMA_NO_NODE || node == numa_mem_id());
+	       gfpflags_allow_blocking(gfp) &&
+	       (!dev || dev_to_node(dev) == NUMA_NO_NODE);
 }
 
 static unsigned int lpae_alloc_tables_op(struct iopgtable *iop, gfp_t gfp,
@@ -1454,7 +1455,7 @@ static unsigned int lpae_alloc_tables_op(struct iopgtable *iop, gfp_t gfp,
 	size_t size = BIT(d->granule_lg2);
 	unsigned int i;
 
-	if (lpae_reserves_in_bulk(d)) {
+	if (lpae_reserves_in_bulk(d, gfp)) {
 		if (!kmem_cache_alloc_bulk(lpae_table_cache,
 					   gfp & ~__GFP_HIGHMEM, n, tables))
 			return 0;
@@ -1486,7 +1487,11 @@ static void lpae_free_tables_op(struct iopgtable *iop, unsigned int n,
 	size_t size = BIT(d->granule_lg2);
 	unsigned int i;
 
-	if (d->iop.cfg.free || !lpae_cached(size)) {
+	/*
+	 * SLAB (before 6.8) turns interrupts on in kmem_cache_free_bulk(),
+	 * and a release may run with them off.
+	 */
+	if (d->iop.cfg.free || !lpae_cached(size) || IS_ENABLED(CONFIG_SLAB)) {
 		for (i = 0; i < n; i++)
 			lpae_free_table(d, tables[i], size, LPAE_MAX_LEVELS);
 		return;

@@ -939,9 +939,13 @@ static int iopgtable_prealloc_fill(struct iopgtable *iop,
 		return -ENOMEM;
 	while (new.count < n) {
 		unsigned int k = min_t(u64, n - new.count,
-				       IOPGTABLE_PREALLOC_CHUNK), i;
+				       IOPGTABLE_PREALLOC_CHUNK), i, got;
 
-		if (!iop->format->alloc_tables(iop, gfp, k, tables)) {
+		got = iop->format->alloc_tables(iop, gfp, k, tables);
+		if (got != k) {
+			/* All or nothing, as the format op promises. */
+			if (WARN_ON_ONCE(got))
+				iop->format->free_tables(iop, got, tables);
 			iopgtable_prealloc_drain(iop, &new);
 			return -ENOMEM;
 		}
