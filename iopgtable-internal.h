@@ -110,7 +110,7 @@ struct iopgtable_visitor {
  *	size, at consecutive IOVAs from @iova, page i at @paddrs[i]; as @n
  *	calls of @map of one page each, one after the other, would (stopping
  *	at the first that fails), with one barrier at the end. The core has
- *	checked every page.
+ *	checked every page; the @n pages together fit in a size_t.
  * @unmap: unmap @size bytes of consecutive mappings at @iova, both aligned
  *	to a provided page size and in range; returns the bytes unmapped.
  * @iova_to_phys: translate an in-range @iova.

@@ -16,6 +16,7 @@ uml=$BUILD_DIR/kunit-uml
 log=$BUILD_DIR/lint
 mkdir -p "$log"
 failed=()
+clean=
 
 # Every C file and header of ours, sorted, relative to the project root.
 sources=$(cd "$IOPGTABLE_ROOT" &&

@@ -1471,6 +1471,22 @@ static void map_sgtable_one_segment(struct kunit *test)
 						    0, GFP_KERNEL), -EINVAL);
 	iopgtable_test_expect_unmapped(t, iova, size);
 
+	/*
+	 * An offset that skips all of the first segment, and no segment at
+	 * all: the general path, which maps from the second and refuses the
+	 * empty table.
+	 */
+	KUNIT_EXPECT_EQ(test, iopgtable_map_sgtable(t->ops, SZ_2G, &sgt,
+						    SZ_4M + SZ_16K, SZ_4K, RW,
+						    GFP_KERNEL), 0);
+	iopgtable_test_expect_mapped(t, SZ_2G, 0x10000000, SZ_4K);
+	sgt.nents = 0;
+	KUNIT_EXPECT_EQ(test, iopgtable_map_sgtable(t->ops, SZ_4G, &sgt, 0,
+						    SZ_4K, RW, GFP_KERNEL),
+			-EINVAL);
+	sgt.nents = ARRAY_SIZE(segs);
+	iopgtable_test_expect_unmapped(t, SZ_4G, SZ_4K);
+
 	/* The last page in the way: the page and the block are undone. */
 	KUNIT_ASSERT_EQ(test, iopgtable_test_map_pages(t, iova + size - SZ_4K,
 						       0x7000000, SZ_4K, 1, RW,

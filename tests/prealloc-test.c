@@ -1162,7 +1162,6 @@ static void pa_probes(struct pa_run *r, u64 iova, u64 size)
 	}
 }
 
-/* Random segments for @size bytes, and an offset into the first. */
 /*
  * A folio's segment at @iova, at most @left bytes: one page of a random
  * provided size larger than the smallest that @iova is aligned to, at a
@@ -1187,6 +1186,7 @@ static u64 pa_rand_folio(struct pa_run *r, u64 iova, u64 left, u64 *addr)
 	return BIT_ULL(lg2);
 }
 
+/* Random segments for @size bytes, and an offset into the first. */
 static void pa_rand_sgt(struct pa_run *r, struct sg_table *sgt, u64 size,
 			u64 *offset, u64 iova)
 {
