@@ -1207,7 +1207,8 @@ static void pa_rand_sgt(struct pa_run *r, struct sg_table *sgt, u64 size,
 			unsigned long big = r->c->sizes & ~GENMASK(r->g_lg2, 0);
 			u64 to;
 
-			l = n ? pa_rand_folio(r, iova, left, &addr[n]) : 0;
+			l = n || !*offset ?
+			    pa_rand_folio(r, iova, left, &addr[n]) : 0;
 			if (l) {
 				len[n++] = l;
 				iova += l;
